@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OPERATOR = "operator", _("Operator")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    RESPONDER = "responder", _("Responder")
+    ADMIN = "admin", _("Administrator")
+
+
+class StaffProfile(models.Model):
+    """What a member of staff may do and where.
+
+    A supervisor (and an operator) with no provinces is national: they see every province.
+    Responders' agency lives on dispatch.Responder, since agencies belong to dispatch.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    province_codes = models.JSONField(
+        _("provinces"), default=list, blank=True, help_text=_("DOPA province codes; empty means national.")
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({self.get_role_display()})"
+
+    @property
+    def is_national(self) -> bool:
+        return not self.province_codes
+
+    def covers_province(self, code: str | None) -> bool:
+        return self.is_national or (code or "") in self.province_codes

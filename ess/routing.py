@@ -1,0 +1,3 @@
+"""Websocket routes. Each app adds its consumers here."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,29 @@
+"""Refusals a domain action raises. Each carries a message fit to show the operator as it is."""
+
+from django.utils.translation import gettext as _
+
+
+class ActionRefused(Exception):
+    """The action was not applied. `str(error)` is a translated, user-facing message."""
+
+
+class IllegalTransition(ActionRefused):
+    def __init__(self, reference: str, from_label: str, to_label: str):
+        super().__init__(
+            _("Case %(ref)s cannot go from “%(from)s” to “%(to)s”.")
+            % {"ref": reference, "from": from_label, "to": to_label}
+        )
+
+
+class StaleIncident(ActionRefused):
+    """Someone changed the case since the operator loaded it: nothing was applied."""
+
+    def __init__(self, reference: str):
+        super().__init__(
+            _("Case %(ref)s was changed by someone else a moment ago. Nothing was applied; "
+              "here is its current state.") % {"ref": reference}
+        )
+
+
+class NotAllowed(ActionRefused):
+    pass

@@ -1,0 +1,295 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidents import geo
+
+
+class Category(models.TextChoices):
+    """The five kinds of case ESS takes; the Thai translations are the ministry's own words (DESIGN.md §1)."""
+
+    THREAT = "threat", _("Threatened with harm, or being harmed")
+    CONFINEMENT = "confinement", _("Held or confined against their will")
+    SEXUAL_ABUSE_RISK = "sexual_abuse_risk", _("At risk of sexual abuse")
+    DERANGED_PERSON = "deranged_person", _("A person in a frenzy causing harm")
+    GANG_GATHERING = "gang_gathering", _("A gathering (gang, drugs) causing harm")
+    UNSPECIFIED = "unspecified", _("Not yet known (location only)")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    TRIAGED = "triaged", _("Triaged")
+    DISPATCHED = "dispatched", _("Dispatched")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    EN_ROUTE = "en_route", _("En route")
+    ON_SCENE = "on_scene", _("On scene")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    DUPLICATE = "duplicate", _("Duplicate")
+    FALSE_REPORT = "false_report", _("False report")
+    REFERRED = "referred", _("Referred")
+    CANCELLED = "cancelled", _("Cancelled by reporter")
+
+
+class Priority(models.IntegerChoices):
+    P1 = 1, _("P1 — life in danger now")
+    P2 = 2, _("P2 — urgent")
+    P3 = 3, _("P3 — standard")
+
+
+class Hotline(models.TextChoices):
+    POLICE_191 = "191", _("191 Police")
+    MEDICAL_1669 = "1669", _("1669 Medical emergency")
+    SOCIAL_1300 = "1300", _("1300 Social assistance hotline")
+
+
+class Language(models.TextChoices):
+    THAI = "th", _("Thai")
+    ENGLISH = "en", _("English")
+
+
+class Reporter(models.Model):
+    """A citizen who reports through LINE. Identity is shown only to roles that need it (DESIGN §4b)."""
+
+    line_user_id = models.CharField(_("LINE user id"), max_length=64, unique=True, null=True, blank=True)
+    display_name = models.CharField(_("display name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.THAI)
+    is_reachable = models.BooleanField(
+        _("reachable on LINE"), default=True, help_text=_("False after the reporter blocked the OA.")
+    )
+    unreachable_since = models.DateTimeField(_("unreachable since"), null=True, blank=True)
+    safe_contact_only = models.BooleanField(
+        _("safe contact only when they write first"),
+        default=False,
+        help_text=_("No pushes; every outbound text is neutral."),
+    )
+    false_report_count = models.PositiveIntegerField(_("false reports"), default=0)
+    # The conversation step the LINE bot is at with this reporter (see incidents.line).
+    conversation_state = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("first contact"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last message"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reporter")
+        verbose_name_plural = _("reporters")
+
+    def __str__(self) -> str:
+        return self.display_name or self.line_user_id or f"reporter {self.pk}"
+
+
+class IncidentQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def in_provinces(self, codes: list[str] | None):
+        """None means national reach (no filter)."""
+        return self if codes is None else self.filter(province_code__in=codes)
+
+
+class Incident(models.Model):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    category = models.CharField(
+        _("category"), max_length=32, choices=Category.choices, default=Category.UNSPECIFIED
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.P2)
+
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    outside_thailand = models.BooleanField(_("pin outside Thailand"), default=False)
+    address = models.TextField(_("address"), blank=True, help_text=_("As the reporter's LINE pin gave it."))
+    province_code = models.CharField(_("province"), max_length=2, blank=True, db_index=True)
+    district_code = models.CharField(_("district"), max_length=4, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    # Triage flags that change routing: child, elderly, disabled, weapon, ongoing …
+    flags = models.JSONField(_("flags"), default=dict, blank=True)
+
+    reporter = models.ForeignKey(
+        Reporter, verbose_name=_("reporter"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="incidents",
+    )
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    referred_to = models.CharField(_("referred to"), max_length=8, choices=Hotline.choices, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    # An operator's claim (DESIGN §4c): visible to all, expires when they go away.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("claimed by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="claimed_incidents",
+    )
+    claim_expires_at = models.DateTimeField(_("claim expires"), null=True, blank=True)
+
+    # Milestones: each is set once, by the transition that reaches it (incidents.lifecycle).
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    triaged_at = models.DateTimeField(_("triaged"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    en_route_at = models.DateTimeField(_("en route"), null=True, blank=True)
+    on_scene_at = models.DateTimeField(_("on scene"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Bumped by every domain write: a stale form (an old version) is refused, never half-applied.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["status", "priority", "received_at"], name="incident_queue_idx"),
+            models.Index(fields=["province_code", "received_at"], name="incident_province_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def province_name(self) -> str:
+        return geo.province_name(self.province_code)
+
+    @property
+    def district_name(self) -> str:
+        return geo.district_name(self.district_code)
+
+    def claim_is_active(self, now=None) -> bool:
+        now = now or timezone.now()
+        return bool(self.claimed_by_id and self.claim_expires_at and self.claim_expires_at > now)
+
+
+OPEN_STATUSES = (
+    Status.NEW,
+    Status.TRIAGED,
+    Status.DISPATCHED,
+    Status.ACKNOWLEDGED,
+    Status.EN_ROUTE,
+    Status.ON_SCENE,
+)
+
+
+class ReferenceCounter(models.Model):
+    """The last case number used in a Buddhist-era year; incremented under a lock (incidents.references)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class Message(models.Model):
+    """One message of the conversation with a reporter, either way."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("From reporter")
+        OUT = "out", _("To reporter")
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        IMAGE = "image", _("Photo")
+        LOCATION = "location", _("Location")
+        STICKER = "sticker", _("Sticker")
+        AUDIO = "audio", _("Audio")
+        VIDEO = "video", _("Video")
+        FILE = "file", _("File")
+        POSTBACK = "postback", _("Button")
+        OTHER = "other", _("Other")
+
+    class Delivery(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        WITHHELD = "withheld", _("Withheld (safe contact)")
+
+    reporter = models.ForeignKey(Reporter, on_delete=models.CASCADE, related_name="messages")
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TEXT)
+    text = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    line_message_id = models.CharField(max_length=64, blank=True, db_index=True)
+    webhook_event_id = models.CharField(max_length=64, blank=True)
+    delivery = models.CharField(max_length=16, choices=Delivery.choices, default=Delivery.RECEIVED)
+    error = models.TextField(blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()}: {self.get_kind_display()} {self.text[:40]}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    day = timezone.localdate()
+    return f"attachments/{day:%Y/%m}/{instance.incident_id or 'unlinked'}/{filename}"
+
+
+class Attachment(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.FileField(upload_to=attachment_path)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class IncidentEvent(models.Model):
+    """The append-only timeline. Every change to a case writes one; ids increase, so a console that
+    lost its websocket asks for everything after the last id it saw."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Timeline events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Timeline events are append-only.")
