@@ -135,3 +135,22 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident} → {self.agency}"
+
+
+class Presence(models.Model):
+    """One open console or responder websocket. Written on connect, refreshed by heartbeats, removed on
+    disconnect; rows not refreshed for PRESENCE_TTL are stale (a process that died never said goodbye).
+    Kept in the database so every daphne process sees the same staff on hand."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presences")
+    channel_name = models.CharField(max_length=200, unique=True)
+    screen = models.CharField(max_length=20, default="console")
+    connected_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("online session")
+        verbose_name_plural = _("online sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.screen}"
