@@ -1,0 +1,19 @@
+"""Settings for the test suite: production settings (DEBUG off) with safe defaults for what the
+environment leaves unset. DATABASE_URL and REDIS_URL pass through, so .ci/run tests PostgreSQL + Redis."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+# The test client and the loopback live servers speak plain HTTP.
+for _name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+    os.environ.setdefault(_name, "0")
+os.environ.setdefault("LINE_CHANNEL_SECRET", "8c570fa6dd201bb328f1c1eac23a96d8")
+os.environ.setdefault("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
+
+from ess.settings import *  # noqa: E402, F403
+from ess.settings import STORAGES  # noqa: E402
+
+# No collectstatic before tests: serve static files from the source folders.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
