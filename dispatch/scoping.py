@@ -1,11 +1,11 @@
 """What each member of staff may see. One place, used by every view, consumer and export."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Responder
+from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Agency, Assignment, Responder
 from ess.models import Role
 from ess.roles import province_scope, role_of
-from incidents.models import Incident
+from incidents.models import Incident, IncidentEvent
 
 
 def visible_incidents(user) -> QuerySet[Incident]:
@@ -29,3 +29,37 @@ def assignments_for_responder(user) -> QuerySet[Assignment]:
         .select_related("incident", "agency", "responder__user")
         .order_by("-assigned_at")
     )
+
+
+def _responder_agency_id(user) -> int | None:
+    return Responder.objects.filter(user=user).values_list("agency_id", flat=True).first()
+
+
+def visible_assignments(user) -> QuerySet[Assignment]:
+    """Assignments of the cases the user sees; a responder sees only their own agency's."""
+    if role_of(user) == Role.RESPONDER:
+        agency_id = _responder_agency_id(user)
+        return Assignment.objects.filter(agency_id=agency_id) if agency_id else Assignment.objects.none()
+    return Assignment.objects.filter(incident__in=visible_incidents(user).values("pk"))
+
+
+def visible_events(user) -> QuerySet[IncidentEvent]:
+    """Timeline events of the cases the user sees. A responder does not see the events of another
+    agency's assignment on a joint case (those events name their agency in `data["agency"]`)."""
+    events = IncidentEvent.objects.filter(incident__in=visible_incidents(user).values("pk"))
+    if role_of(user) == Role.RESPONDER:
+        code = Agency.objects.filter(pk=_responder_agency_id(user)).values_list("code", flat=True).first()
+        events = events.filter(~Q(data__has_key="agency") | Q(data__agency=code))
+    return events
+
+
+def visible_responders(user) -> QuerySet[Responder]:
+    """Console staff see the responders of agencies in their provinces; a responder, their own agency's."""
+    role = role_of(user)
+    responders = Responder.objects.select_related("agency", "user")
+    if role == Role.RESPONDER:
+        return responders.filter(agency_id=_responder_agency_id(user))
+    if role in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
+        scope = province_scope(user)
+        return responders if scope is None else responders.filter(agency__province_code__in=scope)
+    return responders.none()

@@ -51,6 +51,12 @@ def province_scope(user) -> list[str] | None:
     return list(profile.province_codes)
 
 
+def can_see_reporter_identity(user) -> bool:
+    """Reporter identity (LINE id, name, phone) is for the staff who talk to the reporter and oversee
+    them (DESIGN §4b); responders get the place and the story, not who told it."""
+    return role_of(user) in CONSOLE_ROLES
+
+
 def role_required(*roles: str) -> Callable:
     """Refuse (403) staff whose role is not one of `roles`. Login itself is enforced by middleware."""
 
@@ -72,7 +78,9 @@ class StaffOnlyMiddleware:
     LoginRequiredMiddleware runs first and already sent anonymous visitors to the login page.
     """
 
-    OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz/", "/line/webhook/")
+    # /api/ authenticates itself (a staff session or a bearer token, api.auth) and answers in JSON;
+    # a stray account without a role is refused there with the same rules, as a 403 in JSON.
+    OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz/", "/line/webhook/", "/api/")
 
     def __init__(self, get_response):
         self.get_response = get_response

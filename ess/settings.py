@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "ess",
     "incidents",
     "dispatch",
+    # The integration API (#7); "ninja" only for its bundled Swagger UI static files (no CDN).
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +201,13 @@ LEAFLET_CONFIG = {
 # How long an operator's claim on a case lasts without activity before others may take it over.
 CLAIM_TTL_SECONDS = env_int("CLAIM_TTL_SECONDS", 10 * 60)
 ESS_DEMO = env_bool("ESS_DEMO", DEBUG)
+
+# --- Integration API (api/, docs/api.md) ----------------------------------------------------------
+# Calls per minute per token (or per staff session); a token may set its own limit in the admin.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
+# The events feed holds back events younger than this, so a transaction that took its event id earlier
+# but committed later is not skipped by a reader who already moved past that id (see api/feed.py).
+API_EVENTS_SETTLE_SECONDS = env_int("API_EVENTS_SETTLE_SECONDS", 2)
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ urlpatterns = [
     # The language switch works on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
     path("", include("incidents.urls")),
     path("", include("dispatch.urls")),
 ]

@@ -1,0 +1,41 @@
+"""Tokens for the fixed cast: one per role and reach, always with an outsider."""
+
+import pytest
+from django.core.cache import cache
+
+from api.tokens import issue_token
+from ess.models import Role
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    # Rate-limit counters live in the cache (Redis under CI): start each test from zero, and let the
+    # events feed serve at once unless a test is about the settling delay.
+    cache.clear()
+    settings.API_EVENTS_SETTLE_SECONDS = 0
+
+
+def bearer(secret: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def make_token(db):
+    def make(name="t", role=Role.OPERATOR, provinces=(), agency=None, **kwargs):
+        return issue_token(name, role=role, provinces=provinces, agency=agency, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def tokens(make_token, agencies):
+    """National operator; Bangkok and Chiang Mai (the outsider) supervisors; responder tokens of the Bangkok
+    police and of Chiang Mai's พมจ. (the outsider); an administrator."""
+    return {
+        "operator": make_token("ops national", Role.OPERATOR),
+        "sup_bkk": make_token("sup bkk", Role.SUPERVISOR, ["10"]),
+        "sup_cm": make_token("sup cm", Role.SUPERVISOR, ["50"]),
+        "resp_bkk": make_token("bkk police CAD", Role.RESPONDER, agency=agencies["bkk"]),
+        "resp_cm": make_token("cm pmj system", Role.RESPONDER, agency=agencies["cm"]),
+        "admin": make_token("ministry", Role.ADMIN),
+    }
