@@ -7,7 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from api.auth import BearerToken, StaffSession
@@ -107,3 +107,11 @@ def handle_not_found(request, exc):
 @api.exception_handler(ObjectDoesNotExist)
 def handle_missing(request, exc):
     return _answer(request, 404, {"detail": _("Not found."), "field": None})
+
+
+@api.exception_handler(HttpError)
+def handle_http_error(request, exc):
+    # django-ninja's own refusals; the one a client meets is 400 for a body that is not JSON.
+    if exc.status_code == 400:
+        return _answer(request, 400, {"detail": _("The request body is not valid JSON."), "field": "body"})
+    return _answer(request, exc.status_code, {"detail": str(exc), "field": None})

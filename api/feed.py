@@ -47,6 +47,18 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return when, pk
 
 
+def parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = parse_datetime(value.strip().upper().replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    if when is None:
+        raise BadInput(_("Give a date and time such as 2026-11-28T09:30:00+07:00."), field="updated_since")
+    return when
+
+
 def cases_page(
     user,
     *,

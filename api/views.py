@@ -1,7 +1,6 @@
 """The endpoints. Thin: each one asks dispatch.scoping what the caller may see, calls a domain function
 to act, and turns the result into JSON (api.serialize). Refusals are exceptions (api.errors)."""
 
-from datetime import datetime
 from typing import Any
 
 from django.http import FileResponse
@@ -70,14 +69,18 @@ def list_cases(
     category: Category | None = None,
     province: str | None = Query(None, pattern=PROVINCE_PATTERN, description="DOPA province code, e.g. 10"),
     district: str | None = Query(None, pattern=DISTRICT_PATTERN, description="DOPA district code, e.g. 1007"),
-    updated_since: datetime | None = Query(None, description="ISO 8601; without an offset, Bangkok time."),
+    # A string parsed here, not a pydantic datetime: pydantic would also take a bare number as a Unix time.
+    updated_since: str | None = Query(
+        None, max_length=64, example="2026-11-28T09:30:00+07:00",
+        description="ISO 8601 / RFC 3339; without an offset, Bangkok time.",
+    ),
     cursor: str | None = Query(None, max_length=200, description="`next_cursor` of the previous page."),
     limit: int = Query(feed.DEFAULT_LIMIT, ge=1, le=feed.MAX_LIMIT),
 ):
     """Cases the caller may see, oldest change first (ordered by `updated_at`, then id)."""
     cases, next_cursor = feed.cases_page(
         principal(request), statuses=status, category=category, province=province, district=district,
-        updated_since=updated_since, cursor=cursor, limit=limit,
+        updated_since=feed.parse_since(updated_since), cursor=cursor, limit=limit,
     )
     return {"items": [serialize.case_out(request, c) for c in cases], "next_cursor": next_cursor}
 
@@ -110,7 +113,7 @@ def get_attachment(request, ref: str = Ref, attachment_id: int = Path(..., ge=1)
 
 
 @router.post(
-    "/cases/{ref}/status", response={200: CaseDetail, 409: Error, **WITH_CASE}, url_name="case_status",
+    "/cases/{ref}/status", response={200: CaseDetail, 400: Error, 409: Error, **WITH_CASE}, url_name="case_status",
     tags=["act"],
 )
 def set_status(request, payload: StatusIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
