@@ -27,15 +27,27 @@ def make_token(db):
     return make
 
 
+class _Tokens(dict):
+    """Issued on first use (each one creates a service account), so a test pays only for those it uses."""
+
+    def __init__(self, make, agencies):
+        super().__init__()
+        self.specs = {
+            "operator": lambda: make("ops national", Role.OPERATOR),
+            "sup_bkk": lambda: make("sup bkk", Role.SUPERVISOR, ["10"]),
+            "sup_cm": lambda: make("sup cm", Role.SUPERVISOR, ["50"]),
+            "resp_bkk": lambda: make("bkk police CAD", Role.RESPONDER, agency=agencies["bkk"]),
+            "resp_cm": lambda: make("cm pmj system", Role.RESPONDER, agency=agencies["cm"]),
+            "admin": lambda: make("ministry", Role.ADMIN),
+        }
+
+    def __missing__(self, key):
+        self[key] = self.specs[key]()
+        return self[key]
+
+
 @pytest.fixture
 def tokens(make_token, agencies):
     """National operator; Bangkok and Chiang Mai (the outsider) supervisors; responder tokens of the Bangkok
     police and of Chiang Mai's พมจ. (the outsider); an administrator."""
-    return {
-        "operator": make_token("ops national", Role.OPERATOR),
-        "sup_bkk": make_token("sup bkk", Role.SUPERVISOR, ["10"]),
-        "sup_cm": make_token("sup cm", Role.SUPERVISOR, ["50"]),
-        "resp_bkk": make_token("bkk police CAD", Role.RESPONDER, agency=agencies["bkk"]),
-        "resp_cm": make_token("cm pmj system", Role.RESPONDER, agency=agencies["cm"]),
-        "admin": make_token("ministry", Role.ADMIN),
-    }
+    return _Tokens(make_token, agencies)

@@ -79,7 +79,7 @@ def fuzz_token(request, agencies):
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 def test_it_answers_every_generated_request_without_error_and_as_documented(case, wsgi_app, fuzz_token, seeded):
     # Random references are unknown cases (404); aim half of the well-formed ones at a real case so the
     # detail, export, attachment and status paths run on data too.
