@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 WINDOW_SECONDS = 60
+KEY_PREFIX = "api-rate"
 
 
 def limit_for(token) -> int:
@@ -23,7 +24,7 @@ def hit(ident: str, limit: int, now: float | None = None) -> tuple[bool, int]:
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
     retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
-    key = f"api-rate:{ident}:{window}"
+    key = f"{KEY_PREFIX}:{ident}:{window}"
     cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
     try:
         count = cache.incr(key)

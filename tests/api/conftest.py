@@ -1,17 +1,20 @@
 """Tokens for the fixed cast: one per role and reach, always with an outsider."""
 
-import pytest
-from django.core.cache import cache
+import uuid
 
+import pytest
+
+from api import ratelimit
 from api.tokens import issue_token
 from ess.models import Role
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits(settings):
-    # Rate-limit counters live in the cache (Redis under CI): start each test from zero, and let the
-    # events feed serve at once unless a test is about the settling delay.
-    cache.clear()
+def _fresh_rate_limits(settings, monkeypatch):
+    # Rate-limit counters live in the cache (a shared Redis under CI): each test counts under keys of its
+    # own (never cache.clear(), which would flush everyone's Redis database). And the events feed serves
+    # at once unless a test is about the settling delay.
+    monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"api-rate-test-{uuid.uuid4().hex}")
     settings.API_EVENTS_SETTLE_SECONDS = 0
 
 
