@@ -17,3 +17,9 @@ def test_it_serves_the_login_page_in_thai_by_default_and_english_on_request(clie
     assert "เข้าสู่ระบบเจ้าหน้าที่" in client.get("/accounts/login/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert "Staff login" in client.get("/accounts/login/").content.decode()
+
+
+def test_it_stays_thai_when_the_browser_asks_for_english(client, db):
+    # Call-centre PCs are often set up in English; operators still get Thai unless they switch.
+    response = client.get("/accounts/login/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert "เข้าสู่ระบบเจ้าหน้าที่" in response.content.decode()
