@@ -136,7 +136,7 @@ class CaseDetail(CaseOut):
     description: str
     outcome: str
     reporter: ReporterOut | None = Field(
-        description="Only for roles that may see who reported (operators, supervisors, administrators)."
+        description="Only with include_reporter=true, for operators, supervisors and administrators."
     )
     timeline: list[EventOut]
     assignments: list[AssignmentOut]

@@ -103,11 +103,11 @@ def reporter_out(case: Incident) -> dict | None:
     }
 
 
-def case_detail(request, case: Incident, user) -> dict:
-    """The whole case as `user` may see it. Marks the request when reporter identity is in the answer,
-    so the call log records that view (DESIGN §4b)."""
-    identity = can_see_reporter_identity(user)
-    reporter = reporter_out(case) if identity else None
+def case_detail(request, case: Incident, user, *, with_reporter: bool = False) -> dict:
+    """The whole case as `user` may see it. Reporter identity only when asked for (`with_reporter`: the
+    caller has checked the right and logged the view, api.views.get_case); the request is marked so the
+    call log shows it too."""
+    reporter = reporter_out(case) if with_reporter and can_see_reporter_identity(user) else None
     if reporter is not None:
         request.api_identity_shown = True
     events = visible_events(user).filter(incident=case).select_related("incident", "actor").order_by("pk")

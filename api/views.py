@@ -10,7 +10,7 @@ from ninja import Header, Path, Query, Router
 
 from api import eidd, feed, serialize
 from api.auth import principal
-from api.errors import Forbidden, case_not_found
+from api.errors import Forbidden, NotFound, case_not_found
 from api.idempotency import idempotent
 from api.schemas import (
     AGENCY_CODE_PATTERN,
@@ -27,7 +27,7 @@ from api.schemas import (
 )
 from dispatch.models import Agency, AgencyKind
 from dispatch.scoping import visible_incidents, visible_responders
-from ess.roles import CONSOLE_ROLES, role_of
+from ess.roles import CONSOLE_ROLES, can_see_reporter_identity, role_of
 from incidents import actions
 from incidents.models import Category, Incident, Status
 
@@ -86,11 +86,24 @@ def list_cases(
 
 
 @router.get("/cases/{ref}", response={200: CaseDetail, **WITH_CASE}, url_name="case_detail", tags=["cases"])
-def get_case(request, ref: str = Ref):
-    """One case with its timeline, assignments and attachments. Reporter identity only for roles that
-    may see it; each such view is logged."""
+def get_case(
+    request,
+    ref: str = Ref,
+    include_reporter: bool = Query(
+        False, description="Add who reported (operators, supervisors, administrators only). Every such view "
+        "is recorded on the case's timeline, as when the console reveals it.",
+    ),
+):
+    """One case with its timeline, assignments and attachments."""
     user = principal(request)
-    return serialize.case_detail(request, _case(user, ref), user)
+    case = _case(user, ref)
+    if include_reporter:
+        if not can_see_reporter_identity(user):
+            raise Forbidden(_("Your role may not see who reported a case."))
+        if case.reporter_id:
+            # The same record the console writes when an operator reveals the reporter (DESIGN §4b).
+            actions.record(case, "identity_viewed", actor=user, data={"via": "api"})
+    return serialize.case_detail(request, case, user, with_reporter=include_reporter)
 
 
 @router.get("/cases/{ref}/eidd", response={200: dict[str, Any], **WITH_CASE}, url_name="case_eidd",
@@ -109,7 +122,13 @@ def export_case(request, ref: str = Ref):
 def get_attachment(request, ref: str = Ref, attachment_id: int = Path(..., ge=1)):
     case = _case(principal(request), ref)
     attachment = get_object_or_404(case.attachments, pk=attachment_id)
-    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type or "application/octet-stream")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise NotFound(_("The file of this attachment is missing.")) from None
+    response = FileResponse(handle, content_type=attachment.content_type or "application/octet-stream")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @router.post(

@@ -97,12 +97,12 @@ def test_it_opens_a_new_window_each_minute(db):
 def test_it_logs_each_call_with_the_tokens_name(client, tokens):
     case = make_incident()
     client.get("/api/cases", **bearer(tokens["sup_bkk"].secret))
-    client.get(f"/api/cases/{case.reference}", **bearer(tokens["sup_bkk"].secret))
+    client.get(f"/api/cases/{case.reference}?include_reporter=1", **bearer(tokens["sup_bkk"].secret))
     client.get(f"/api/cases/{case.reference}", **bearer(tokens["resp_bkk"].secret))
     calls = list(ApiCall.objects.order_by("id").values_list("token_name", "path", "status", "reporter_identity_shown"))
     assert calls == [
         ("sup bkk", "/api/cases", 200, False),
-        ("sup bkk", f"/api/cases/{case.reference}", 200, True),  # a supervisor sees who reported: logged
+        ("sup bkk", f"/api/cases/{case.reference}?include_reporter=1", 200, True),  # who reported: logged
         ("bkk police CAD", f"/api/cases/{case.reference}", 404, False),  # not assigned to them
     ]
     tokens["sup_bkk"].token.refresh_from_db()

@@ -8,6 +8,7 @@ import pytest
 
 from dispatch.models import Assignment, Responder
 from dispatch.scoping import visible_incidents
+from incidents.models import IncidentEvent
 from tests.api.conftest import bearer
 from tests.conftest import PASSWORD
 from tests.factories import make_incident
@@ -88,13 +89,25 @@ def test_it_shows_a_responder_only_its_own_agencys_assignment_on_a_joint_case(cl
 @pytest.mark.parametrize(("who", "identity"), [
     ("operator", True), ("sup_bkk", True), ("admin", True), ("resp_bkk", False),
 ])
-def test_it_shows_reporter_identity_only_to_roles_that_may_see_it(client, tokens, cases, who, identity):
-    body = client.get(f"/api/cases/{cases[BKK].reference}", **bearer(tokens[who].secret)).json()
-    assert (body["reporter"] is not None) == identity
+def test_it_shows_reporter_identity_only_to_roles_that_may_see_it_and_logs_each_view(
+    client, tokens, cases, who, identity
+):
+    case = cases[BKK]
+    plain = client.get(f"/api/cases/{case.reference}", **bearer(tokens[who].secret)).json()
+    assert plain["reporter"] is None  # never without asking
+    asked = client.get(f"/api/cases/{case.reference}?include_reporter=true", **bearer(tokens[who].secret))
+    logged = IncidentEvent.objects.filter(incident=case, kind="identity_viewed")
     if identity:
-        assert body["reporter"]["line_user_id"] == cases[BKK].reporter.line_user_id
-    export = client.get(f"/api/cases/{cases[BKK].reference}/eidd", **bearer(tokens[who].secret)).content.decode()
-    assert cases[BKK].reporter.line_user_id not in export
+        assert asked.status_code == 200
+        assert asked.json()["reporter"]["line_user_id"] == case.reporter.line_user_id
+        (view,) = logged
+        assert view.actor == tokens[who].token.account
+        assert asked.json()["timeline"][-1]["kind"] == "identity_viewed"
+    else:
+        assert asked.status_code == 403
+        assert not logged.exists()
+    export = client.get(f"/api/cases/{case.reference}/eidd", **bearer(tokens[who].secret)).content.decode()
+    assert case.reporter.line_user_id not in export
 
 
 @pytest.mark.parametrize(("who", "agencies_seen"), [
