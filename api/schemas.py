@@ -13,6 +13,7 @@ REFERENCE_PATTERN = r"^ESS-[0-9]{4}-[0-9]{6}$"
 PROVINCE_PATTERN = r"^[0-9]{2}$"
 DISTRICT_PATTERN = r"^[0-9]{4}$"
 AGENCY_CODE_PATTERN = r"^[-a-zA-Z0-9_]{1,40}$"
+MAX_ID = 2**63 - 1  # ids are 64-bit; a larger number would be a database error, not a 404
 
 
 class Error(Schema):

@@ -15,6 +15,7 @@ from api.idempotency import idempotent
 from api.schemas import (
     AGENCY_CODE_PATTERN,
     DISTRICT_PATTERN,
+    MAX_ID,
     PROVINCE_PATTERN,
     REFERENCE_PATTERN,
     AgencyOut,
@@ -119,7 +120,7 @@ def export_case(request, ref: str = Ref):
     openapi_extra={"responses": {200: {"description": "The file as the reporter sent it.",
                                        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}}},
 )
-def get_attachment(request, ref: str = Ref, attachment_id: int = Path(..., ge=1)):
+def get_attachment(request, ref: str = Ref, attachment_id: int = Path(..., ge=1, le=MAX_ID)):
     case = _case(principal(request), ref)
     attachment = get_object_or_404(case.attachments, pk=attachment_id)
     try:
@@ -159,7 +160,7 @@ def set_status(request, payload: StatusIn, ref: str = Ref, idempotency_key: str 
 @router.get("/events", response={200: EventPage, **COMMON}, url_name="events", tags=["events"])
 def list_events(
     request,
-    after: int = Query(0, ge=0, description="The last event id you have seen (0 to start)."),
+    after: int = Query(0, ge=0, le=MAX_ID, description="The last event id you have seen (0 to start)."),
     limit: int = Query(feed.DEFAULT_LIMIT, ge=1, le=feed.MAX_LIMIT),
 ):
     """Everything that happened to the cases you may see, in order, each event once. Keep the last `id`
