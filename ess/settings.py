@@ -202,13 +202,6 @@ LEAFLET_CONFIG = {
 CLAIM_TTL_SECONDS = env_int("CLAIM_TTL_SECONDS", 10 * 60)
 ESS_DEMO = env_bool("ESS_DEMO", DEBUG)
 
-# --- Integration API (api/, docs/api.md) ----------------------------------------------------------
-# Calls per minute per token (or per staff session); a token may set its own limit in the admin.
-API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
-# The events feed holds back events younger than this, so a transaction that took its event id earlier
-# but committed later is not skipped by a reader who already moved past that id (see api/feed.py).
-API_EVENTS_SETTLE_SECONDS = env_int("API_EVENTS_SETTLE_SECONDS", 2)
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -217,3 +210,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Integration API (api/, docs/api.md) ----------------------------------------------------------
+# Calls per minute per token (or per staff session); a token may set its own limit in the admin.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
+# The events feed holds back events younger than this, so a transaction that took its event id earlier
+# but committed later is not skipped by a reader who already moved past that id (see api/feed.py).
+API_EVENTS_SETTLE_SECONDS = env_int("API_EVENTS_SETTLE_SECONDS", 2)
