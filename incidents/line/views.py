@@ -5,11 +5,14 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ess.roles import CONSOLE_ROLES, province_scope, role_required
 from incidents.line import inbox, parser
+from incidents.models import Attachment
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +59,16 @@ def webhook(request: HttpRequest) -> HttpResponse:
 
     inbox.store(events)
     return HttpResponse("OK", content_type="text/plain")
+
+
+@role_required(*CONSOLE_ROLES)
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """A reporter's photo, for staff who may see the case: never a public MEDIA_URL (DESIGN §4b)."""
+    item = get_object_or_404(Attachment.objects.select_related("incident"), pk=pk)
+    scope = province_scope(request.user)
+    if scope is not None and item.incident.province_code not in scope:
+        raise Http404
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
