@@ -316,6 +316,7 @@ class Running:
 def serve(platform: FakeLine | None = None, host: str = "127.0.0.1", port: int = 0) -> Running:
     platform = platform or FakeLine()
     server = make_server(host, port, platform, server_class=_Server, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="fake-line", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-line",
+                              daemon=True)
     thread.start()
     return Running(platform, server, thread)

@@ -3,6 +3,7 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from incidents.line import worker
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         log.info("LINE worker started")
         while not stopping:
+            # Like a request: drop a connection the database closed or that is too old, then work.
+            close_old_connections()
             try:
                 done = worker.run_once()
             except Exception:
