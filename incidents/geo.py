@@ -83,8 +83,19 @@ def _district_names(province_code: str) -> list[tuple[str, str]]:
     return sorted({(n, c) for n, c in names if n}, key=lambda item: -len(item[0]))
 
 
+_DISTRICT_BEFORE = ("เขต", "อำเภอ", "อ", "khet", "amphoe")
+_DISTRICT_AFTER = ("district",)
+
+
 def _district_in(text: str, province_code: str) -> str:
-    for name, code in _district_names(province_code):
+    """A district named in the text. Names marked as a district ("เขตวัฒนา", "Mueang … District") win
+    over bare ones, so a subdistrict that contains a district's name (แขวงคลองเตยเหนือ) is not taken
+    for that district (คลองเตย)."""
+    names = _district_names(province_code)
+    for name, code in names:
+        if any(m + name in text for m in _DISTRICT_BEFORE) or any(name + m in text for m in _DISTRICT_AFTER):
+            return code
+    for name, code in names:
         if name in text:
             return code
     return ""

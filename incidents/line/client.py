@@ -3,6 +3,9 @@
 Settings are read at call time, so tests (and the demo) point `LINE_API_BASE_URL` and
 `LINE_DATA_API_BASE_URL` at a fake LINE platform and nothing else changes. Errors come out as one
 type, `LineError`, that says whether trying again later may help.
+
+The SDK is imported on first use: `linebot.v3.messaging` takes seconds to import, and the webhook
+(which never calls LINE) must not pay for it at start.
 """
 
 import logging
@@ -11,17 +14,6 @@ from functools import lru_cache
 
 import urllib3
 from django.conf import settings
-from linebot.v3.messaging import (
-    ApiClient,
-    Configuration,
-    MessagingApi,
-    MessagingApiBlob,
-    PushMessageRequest,
-    ReplyMessageRequest,
-    ShowLoadingAnimationRequest,
-)
-from linebot.v3.messaging import Message as LineMessage
-from linebot.v3.messaging.exceptions import ApiException
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +38,22 @@ class Content:
 
 
 @lru_cache(maxsize=8)
-def _api_client(host: str, token: str) -> ApiClient:
+def _api_client(host: str, token: str):
+    from linebot.v3.messaging import ApiClient, Configuration
+
     # One connection pool per (host, token); urllib3's pool is thread-safe.
     return ApiClient(Configuration(host=host, access_token=token))
 
 
-def _messaging() -> MessagingApi:
+def _messaging():
+    from linebot.v3.messaging import MessagingApi
+
     return MessagingApi(_api_client(settings.LINE_API_BASE_URL, settings.LINE_CHANNEL_ACCESS_TOKEN))
 
 
-def _blob() -> MessagingApiBlob:
+def _blob():
+    from linebot.v3.messaging import MessagingApiBlob
+
     return MessagingApiBlob(_api_client(settings.LINE_DATA_API_BASE_URL, settings.LINE_CHANNEL_ACCESS_TOKEN))
 
 
@@ -64,6 +62,8 @@ def _timeout(seconds: float | None = None) -> float:
 
 
 def _call(what: str, fn, *args, **kwargs):
+    from linebot.v3.messaging.exceptions import ApiException
+
     try:
         return fn(*args, **kwargs)
     except ApiException as exc:
@@ -73,12 +73,16 @@ def _call(what: str, fn, *args, **kwargs):
         raise LineError(f"{what}: {type(exc).__name__}: {exc}") from exc
 
 
-def _messages(messages: list[dict]) -> list[LineMessage]:
+def _messages(messages: list[dict]) -> list:
+    from linebot.v3.messaging import Message as LineMessage
+
     return [LineMessage.from_dict(m) for m in messages]
 
 
 def reply(reply_token: str, messages: list[dict]) -> None:
     """Answer with a reply token (free, single use, good for about a minute)."""
+    from linebot.v3.messaging import ReplyMessageRequest
+
     request = ReplyMessageRequest(reply_token=reply_token, messages=_messages(messages))
     _call("reply", _messaging().reply_message, request, _request_timeout=_timeout())
 
@@ -86,6 +90,8 @@ def reply(reply_token: str, messages: list[dict]) -> None:
 def push(user_id: str, messages: list[dict], retry_key: str) -> bool:
     """Push (counts against the quota). Returns False when LINE says the retry key was already
     accepted (409): the messages went out on an earlier attempt, so this one is a success too."""
+    from linebot.v3.messaging import PushMessageRequest
+
     request = PushMessageRequest(to=user_id, messages=_messages(messages))
     try:
         _call("push", _messaging().push_message, request, x_line_retry_key=retry_key, _request_timeout=_timeout())
@@ -98,6 +104,8 @@ def push(user_id: str, messages: list[dict], retry_key: str) -> bool:
 
 def show_loading(user_id: str, seconds: int = 20) -> None:
     """The "…" animation in the reporter's chat while we work; purely cosmetic, so fast to give up."""
+    from linebot.v3.messaging import ShowLoadingAnimationRequest
+
     request = ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=seconds)
     _call("loading", _messaging().show_loading_animation, request, _request_timeout=_timeout(2))
 

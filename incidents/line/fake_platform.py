@@ -177,12 +177,13 @@ class FakeLine:
             status, payload, content_type = self._simulator(method, path, raw, environ)
             body = None
         else:
-            if self.delay:
-                time.sleep(self.delay)
             body = _json(raw)
             status, payload, content_type = self._api(method, path, headers, body)
             with self._lock:
                 self.calls.append(Call(method, path, headers, body, status))
+            if self.delay:
+                # LINE has acted on the request; only its answer is late (the client may give up first).
+                time.sleep(self.delay)
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
         extra = [("x-line-request-id", uuid.uuid4().hex)]
         start_response(f"{status} {_REASONS.get(status, 'Status')}",
