@@ -58,6 +58,7 @@ def test_it_goes_through_a_whole_report_in_thai(line, django_capture_on_commit_c
     assert case.address.startswith("ถนนพระรามที่ 1") and case.latitude == 13.7466
     created, details = line.texts_to(USER)[-2:]
     assert case.reference in created and "191" in created
+    assert details == texts.say("th", "ask_details")
     assert [a["type"] for a in line.quick_reply(USER)] == ["camera", "cameraRoll", "location", "postback"]
     # The earlier "help me" belongs to the case too.
     assert case.messages.filter(direction="in", text="ช่วยด้วยค่ะ").exists()
@@ -110,6 +111,7 @@ def test_it_opens_a_case_from_a_pin_alone_and_asks_what_is_happening_after(line)
     assert case.status == Status.NEW
     created, question = line.texts_to(USER)
     assert REFERENCE.search(created)[0] == case.reference
+    assert question == texts.say("th", "ask_category_after_pin")
     assert postbacks(line.quick_reply(USER))[:5] == [texts.POSTBACK_CATEGORY + c for c in texts.REPORTABLE]
 
     line.say(line.tap(USER, texts.POSTBACK_CATEGORY + Category.SEXUAL_ABUSE_RISK))
