@@ -58,12 +58,18 @@ def open_case(reporter: Reporter) -> Incident | None:
     return reporter.incidents.open().order_by("-received_at", "-id").first()
 
 
-def handle(reporter: Reporter, event: Event, *, event_id: str, at: dt.datetime) -> Answer:
-    """Apply one event of `reporter` (already locked by the caller) and return the answer."""
+def handle(
+    reporter: Reporter, event: Event, *, event_id: str, at: dt.datetime, area: tuple[str, str] | None = None
+) -> Answer:
+    """Apply one event of `reporter` (already locked by the caller) and return the answer.
+
+    `area` is the (province, district) of a location event, resolved by the caller before it took
+    the locks (resolving may load the offline gazetteer); resolved here if not given."""
     state = dict(reporter.conversation_state)
     state.pop("reply_token", None)
     state.pop("reply_deadline", None)
     talk = _Talk(reporter, state, event, event_id, at)
+    talk.area = area
     if event.kind == "follow":
         answer = talk.follow()
     elif event.kind == "unfollow":
@@ -84,6 +90,7 @@ def handle(reporter: Reporter, event: Event, *, event_id: str, at: dt.datetime) 
 class _Talk:
     def __init__(self, reporter: Reporter, state: dict, event: Event, event_id: str, at: dt.datetime):
         self.reporter, self.state, self.event, self.event_id, self.at = reporter, state, event, event_id, at
+        self.area: tuple[str, str] | None = None
         self.lang = reporter.language
         self.case = open_case(reporter)
         if self.case is None and self.state.get("step") in (STEP_CATEGORY, STEP_DETAILS, STEP_OPEN):
@@ -220,7 +227,7 @@ class _Talk:
 
     def location(self) -> Answer:
         event = self.event
-        province_code, district_code = geo.resolve(event.latitude, event.longitude, event.address)
+        province_code, district_code = self.area or geo.resolve(event.latitude, event.longitude, event.address)
         raw_message = event.raw.get("message") or {}
         if self.case is not None:
             self.store(Message.Kind.LOCATION, text=event.address, payload={"message": raw_message})

@@ -13,6 +13,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from incidents import geo
 from incidents.line import client, conversation, outbox, parser
 from incidents.line.models import LineEvent
 from incidents.models import Language, Reporter
@@ -106,6 +107,9 @@ def process_event(event: LineEvent, now: dt.datetime | None = None) -> bool:
     reporter = _reporter_for(event.user_id)
     _loading(event, now)
     read = parser.read_event(event.payload)
+    # Outside the transaction: on SQLite the transaction holds the database's write lock, which the
+    # webhook's INSERT waits for.
+    area = geo.resolve(read.latitude, read.longitude, read.address) if read.message_kind == "location" else None
     with transaction.atomic():
         # The reporter's row lock serialises their events across workers; the event is re-read under it.
         reporter = Reporter.objects.select_for_update().get(pk=reporter.pk)
@@ -113,7 +117,7 @@ def process_event(event: LineEvent, now: dt.datetime | None = None) -> bool:
         if current is None:
             return False
         at = conversation.event_time(current.timestamp)
-        answer = conversation.handle(reporter, read, event_id=current.webhook_event_id, at=at)
+        answer = conversation.handle(reporter, read, event_id=current.webhook_event_id, at=at, area=area)
         deadline = current.received_at + dt.timedelta(seconds=outbox.REPLY_TOKEN_SECONDS)
         token = read.reply_token
         batch = uuid.uuid4()
