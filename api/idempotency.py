@@ -3,21 +3,26 @@ the same key (same caller, same request) gets the stored answer and acts not aga
 
 The row is inserted *before* acting, under a unique constraint, so two retries racing each other cannot
 both act: the loser hears 409 "still being processed" and retries later. A real failure (a 500) drops
-the row, so a retry may act; a refusal (4xx) is an answer and is stored like a success.
+the row, so a retry may act; a refusal (4xx) is an answer and is stored like a success. Keys are kept
+for KEY_TTL (24 hours), like the payment APIs that made the header common.
 """
 
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.errors import BadInput, Conflict, as_response_parts
 from api.models import IdempotentRequest
 
 REPLAY_HEADER = "Idempotent-Replayed"
+# A key is remembered this long; after that the same key is a new request (and the old row is dropped).
+KEY_TTL = timedelta(hours=24)
 
 
 def fingerprint(method: str, path: str, payload: dict) -> str:
@@ -48,6 +53,7 @@ def idempotent(request, account, key: str | None, payload: dict, act: Callable[[
     if not key:
         return _answer(*run(act))
     print_ = fingerprint(request.method, request.path, payload)
+    IdempotentRequest.objects.filter(account=account, key=key, created_at__lt=timezone.now() - KEY_TTL).delete()
     try:
         with transaction.atomic():
             stored = IdempotentRequest.objects.create(account=account, key=key, fingerprint=print_)
