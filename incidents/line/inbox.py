@@ -8,9 +8,10 @@ processed when a worker runs again; the outbox is sent separately, so nothing is
 
 import datetime as dt
 import logging
+import time
 import uuid
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents import geo
@@ -21,6 +22,7 @@ from incidents.models import Language, Reporter
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+SQLITE_PAUSE = 0.01
 PROFILE_CHECKED = "profile_checked"
 
 
@@ -159,4 +161,8 @@ def process_pending(now: dt.datetime | None = None, limit: int = 100) -> int:
         except Exception as exc:
             log.exception("LINE event %s", event.webhook_event_id)
             _failed(event, exc, now or timezone.now())
+        if connection.vendor == "sqlite":
+            # SQLite has one write lock and its busy handler backs off in steps of up to 100 ms: a worker
+            # writing back-to-back would keep the webhook's INSERT waiting. A short gap lets it in.
+            time.sleep(SQLITE_PAUSE)
     return done
