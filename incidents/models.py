@@ -246,6 +246,7 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["delivery", "next_attempt_at"], name="message_outbox_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()}: {self.get_kind_display()} {self.text[:40]}"

@@ -232,3 +232,11 @@ def test_it_starts_afresh_after_the_case_was_closed(line):
     line.say(line.pin(USER, "chiangmai"))
     cases = list(line.reporter(USER).incidents.order_by("id"))
     assert len(cases) == 2 and cases[1].province_code == "50"
+
+
+def test_it_reads_the_line_profile_once(line):
+    line.say(line.event("follow", USER))
+    line.say(line.tap(USER, texts.POSTBACK_CATEGORY + Category.THREAT))
+    line.say(line.pin(USER))
+    line.say(line.text(USER, "ค่ะ"))
+    assert len([c for c in line.platform.calls if c.path.startswith("/v2/bot/profile/")]) == 1
