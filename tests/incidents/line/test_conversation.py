@@ -240,3 +240,13 @@ def test_it_reads_the_line_profile_once(line):
     line.say(line.pin(USER))
     line.say(line.text(USER, "ค่ะ"))
     assert len([c for c in line.platform.calls if c.path.startswith("/v2/bot/profile/")]) == 1
+
+
+def test_it_keeps_every_quick_reply_label_within_lines_20_characters():
+    for language in ("th", "en"):
+        labels = [texts.say(language, key) for key in texts.TEXTS[language] if key.startswith("btn_")]
+        labels += list(texts.CATEGORY_LABELS[language].values())
+        assert labels and all(1 <= len(label) <= 20 for label in labels), labels
+        items = (texts.category_buttons(language, with_location=True) + texts.details_buttons(language, first=True)
+                 + texts.cancel_buttons(language))
+        assert all(len(i["action"]["label"]) <= 20 for i in items)

@@ -147,3 +147,22 @@ def test_it_answers_well_under_a_second_while_line_is_slow_and_the_worker_waits_
     thread.join(timeout=30)
     assert max(timings) < 1.0, timings
     assert LineEvent.objects.count() == 6
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_it_answers_through_the_real_asgi_application(fake_line, settings):
+    from channels.testing import HttpCommunicator
+
+    from ess.asgi import application
+
+    settings.LINE_CHANNEL_SECRET = VECTOR_SECRET
+    body = fake.body_of([fake.make_event("follow", USER)])
+    communicator = HttpCommunicator(
+        application, "POST", "/line/webhook/", body=body,
+        headers=[(b"content-type", b"application/json"), (b"host", b"127.0.0.1"),
+                 (b"x-line-signature", parser.signature(body, VECTOR_SECRET).encode())],
+    )
+    response = await communicator.get_response(timeout=10)
+    assert response["status"] == 200
+    assert await LineEvent.objects.acount() == 1
