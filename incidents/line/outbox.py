@@ -63,7 +63,10 @@ def queue(
     now = now or timezone.now()
     key = retry_key or uuid.uuid4()
     rows = []
-    for payload in messages[:MAX_BATCH]:
+    for index, payload in enumerate(messages):
+        if index and index % MAX_BATCH == 0:
+            # LINE takes at most 5 messages a request: the rest go in further batches, by push.
+            key, reply_token, reply_deadline = uuid.uuid4(), "", None
         message = Message.objects.create(
             reporter=reporter,
             incident=incident,

@@ -184,3 +184,11 @@ def test_it_tells_the_reporter_their_cases_new_status_in_their_language(line):
 
 def test_it_sends_no_status_update_for_a_case_without_a_line_reporter(line):
     assert outbox.send_status_update(make_incident(reporter=None)) is None
+
+
+def test_it_splits_more_than_five_messages_into_batches_and_drops_none(line):
+    case = opened_case(line)
+    rows = outbox.queue(case.reporter, [texts.text(f"ส่วนที่ {i}") for i in range(7)], incident=case)
+    line.work()
+    assert len({m.retry_key for m in rows}) == 2
+    assert line.texts_to(USER)[-7:] == [f"ส่วนที่ {i}" for i in range(7)]
