@@ -166,3 +166,13 @@ async def test_it_answers_through_the_real_asgi_application(fake_line, settings)
     response = await communicator.get_response(timeout=10)
     assert response["status"] == 200
     assert await LineEvent.objects.acount() == 1
+
+
+def test_it_answers_well_under_a_second_while_no_worker_runs(line):
+    timings = []
+    for i in range(20):
+        started = time.perf_counter()
+        assert line.post(line.text(f"U{i:032d}", "ช่วยด้วย")).status_code == 200
+        timings.append(time.perf_counter() - started)
+    assert max(timings) < 1.0, timings
+    assert LineEvent.objects.filter(state="pending").count() == 20
