@@ -3,7 +3,8 @@ import threading
 import time
 
 import pytest
-from django.db import close_old_connections
+from asgiref.sync import sync_to_async
+from django.db import connections
 
 from incidents.line import fake_platform as fake
 from incidents.line import parser, worker
@@ -133,7 +134,7 @@ def test_it_answers_well_under_a_second_while_line_is_slow_and_the_worker_waits_
         try:
             worker.run_once()
         finally:
-            close_old_connections()
+            connections.close_all()
 
     thread = threading.Thread(target=work)
     thread.start()
@@ -165,8 +166,11 @@ async def test_it_answers_through_the_real_asgi_application(fake_line, settings)
                  (b"x-line-signature", parser.signature(body, VECTOR_SECRET).encode())],
     )
     response = await communicator.get_response(timeout=10)
+    await communicator.wait(timeout=5)  # let Django finish the request (it closes its DB connection)
     assert response["status"] == 200
     assert await LineEvent.objects.acount() == 1
+    # The ORM's async calls ran in asgiref's shared thread: close its connection before teardown.
+    await sync_to_async(connections.close_all)()
 
 
 def test_it_answers_well_under_a_second_while_no_worker_runs(line):

@@ -91,7 +91,7 @@ def test_it_processes_after_a_restart_what_a_killed_worker_left(line, tmp_path):
 def test_it_keeps_a_reporters_order_when_two_workers_run_at_once(line):
     import threading
 
-    from django.db import close_old_connections
+    from django.db import connections
 
     from incidents.line import worker
     from incidents.models import Message
@@ -107,7 +107,7 @@ def test_it_keeps_a_reporters_order_when_two_workers_run_at_once(line):
             for _ in range(40):
                 worker.run_once()
         finally:
-            close_old_connections()
+            connections.close_all()
 
     threads = [threading.Thread(target=work) for _ in range(2)]
     for thread in threads:
