@@ -187,6 +187,9 @@ LINE_DATA_API_BASE_URL = env_url("LINE_DATA_API_BASE_URL", "https://api-data.lin
 LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
 # LINE's bodies are a few kB; anything far bigger is refused (413) before it is read.
 LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
+# LINE may deliver a reporter's events out of order in separate requests: the worker waits this long
+# after receipt before processing an event, so a late older one is taken first.
+LINE_INBOX_SETTLE_MS = env_int("LINE_INBOX_SETTLE_MS", 500)
 
 # --- Maps -----------------------------------------------------------------------------------------
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

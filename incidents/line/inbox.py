@@ -11,6 +11,7 @@ import logging
 import time
 import uuid
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -48,8 +49,9 @@ def store(events: list[dict], now: dt.datetime | None = None) -> int:
 
 
 def _due(now: dt.datetime, limit: int) -> list[LineEvent]:
+    settled = now - dt.timedelta(milliseconds=settings.LINE_INBOX_SETTLE_MS)
     return list(
-        LineEvent.objects.filter(state=LineEvent.State.PENDING, next_attempt_at__lte=now)
+        LineEvent.objects.filter(state=LineEvent.State.PENDING, next_attempt_at__lte=now, received_at__lte=settled)
         .order_by("timestamp", "id")[:limit]
     )
 

@@ -94,6 +94,7 @@ def line(fake_line, settings, client, db, tmp_path, monkeypatch) -> Line:
     settings.LINE_CHANNEL_ACCESS_TOKEN = "test-access-token"
     settings.LINE_API_TIMEOUT_SECONDS = 1
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LINE_INBOX_SETTLE_MS = 0  # tests that need the settle window set it themselves
     monkeypatch.setattr(inbox, "SQLITE_PAUSE", 0)  # the pause makes room for concurrent webhooks; none here
     return Line(fake_line.platform, fake_line.url, client)
 

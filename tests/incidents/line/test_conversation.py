@@ -7,7 +7,7 @@ from channels.layers import get_channel_layer
 from ess import live
 from incidents import actions
 from incidents.line import texts
-from incidents.models import Category, IncidentEvent, Message, Status
+from incidents.models import Category, Incident, IncidentEvent, Message, Status
 from tests.incidents.line.conftest import now_ms
 
 USER = "U" + "1" * 32
@@ -250,3 +250,17 @@ def test_it_keeps_every_quick_reply_label_within_lines_20_characters():
         items = (texts.category_buttons(language, with_location=True) + texts.details_buttons(language, first=True)
                  + texts.cancel_buttons(language))
         assert all(len(i["action"]["label"]) <= 20 for i in items)
+
+
+def test_it_waits_a_moment_so_an_older_event_delivered_late_is_taken_first(line, settings):
+    from tests.incidents.line.conftest import later
+
+    settings.LINE_INBOX_SETTLE_MS = 500
+    tap = line.tap(USER, texts.POSTBACK_CATEGORY + Category.CONFINEMENT, timestamp=now_ms(-3))
+    pin = line.pin(USER, timestamp=now_ms(-1))
+    line.post(pin)
+    line.work()  # the pin has just arrived: it waits for the settle window
+    assert not Incident.objects.exists()
+    line.post(tap)  # the older tap arrives late, in another request
+    line.work(now=later(1))
+    assert line.case_of(USER).category == Category.CONFINEMENT
