@@ -43,6 +43,8 @@ def test_it_refuses_a_missing_or_wrong_signature_and_stores_nothing(line, signat
     response = line.post(line.text(USER, "ช่วยด้วย"), signature=signature)
     assert response.status_code == 401
     assert LineEvent.objects.count() == 0
+    line.work()
+    assert line.platform.calls == []  # nothing was said to anyone
 
 
 def test_it_refuses_a_request_without_the_signature_header(line, client):
@@ -86,6 +88,8 @@ def test_it_refuses_an_oversized_body_with_413(line, settings):
     response = line.post(body=big, signature=parser.signature(big, VECTOR_SECRET))
     assert response.status_code == 413
     assert LineEvent.objects.count() == 0
+    line.work()
+    assert line.platform.calls == []
 
 
 def test_it_refuses_get(line, client):
