@@ -39,7 +39,7 @@ def be_datetime(value: datetime | None) -> str:
 @register.filter
 def duration(seconds: float | None) -> str:
     """Seconds in words: 45 s, 12 min, 1 h 05 min, 2 d 3 h; an em dash when unknown."""
-    if seconds is None:
+    if not isinstance(seconds, int | float):
         return "—"
     seconds = max(0, round(seconds))
     if seconds < 60:
