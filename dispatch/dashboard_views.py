@@ -140,7 +140,8 @@ def _median_p90(span: dict) -> str:
 @never_cache
 def dashboard(request: HttpRequest) -> HttpResponse:
     q = parse_query(request)
-    context = _figures(request, q)
+    with stats.analytic_queries():
+        context = _figures(request, q)
     if request.GET.get("partial") == "figures":
         # The page polls this every DASHBOARD_REFRESH_SECONDS and swaps it in: the same partial it rendered.
         return render(request, "dashboard/index.html#figures", context)
@@ -228,7 +229,8 @@ def daily(request: HttpRequest) -> HttpResponse:
     """A printable summary of one Bangkok day, one row per province in the viewer's scope."""
     q = parse_query(request)
     day = _date(request.GET.get("day")) or stats.bangkok_today()
-    summary = stats.daily_summary(q.scope, day, q.filters)
+    with stats.analytic_queries():
+        summary = stats.daily_summary(q.scope, day, q.filters)
     return render(request, "dashboard/daily.html", {
         "q": q, "day": day, "summary": summary, "generated": timezone.now(),
         "previous": day - timedelta(days=1), "next": day + timedelta(days=1),

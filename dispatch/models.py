@@ -131,7 +131,11 @@ class Assignment(models.Model):
                 name="one_active_assignment_per_agency",
             )
         ]
-        indexes = [models.Index(fields=["agency", "status"], name="assignment_agency_status_idx")]
+        indexes = [
+            models.Index(fields=["agency", "status"], name="assignment_agency_status_idx"),
+            # The dashboard's per-agency times read a period's assignments by time.
+            models.Index(fields=["assigned_at"], name="assignment_assigned_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.incident} → {self.agency}"

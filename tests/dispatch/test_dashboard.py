@@ -104,7 +104,8 @@ def test_the_queue_warning_shows_and_explains_itself(client, supervisor_bkk, ope
     bangkok_case()
     assert "data-queue-warning" not in body(client.get("/dashboard/"))
     bangkok_case()
-    page = body(client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = body(client.get("/dashboard/"))
     assert "data-queue-warning" in page
     assert "In the last hour 2 cases came in and 0 left the queue: it grew by 2." in page
     assert "at least 2 more cases came in than left the queue" in page

@@ -236,13 +236,14 @@ def test_the_warning_names_an_unstaffed_queue():
     assert (staffing["trend"].unstaffed, staffing["trend"].growing, staffing["trend"].warning) == (True, False, True)
 
 
-def test_map_cells_round_to_a_tenth_of_a_degree():
+def test_map_cells_count_cases_on_a_tenth_of_a_degree_grid():
     base = NOW - timedelta(hours=1)
     case(base, latitude=13.74, longitude=100.53)
     case(base, latitude=13.71, longitude=100.54)
     case(base, latitude=18.79, longitude=98.98, province="50")
     cells = sorted((c["lat"], c["lng"], c["n"]) for c in stats.map_cells(None, TODAY))
-    assert cells == [(13.7, 100.5, 2), (18.8, 99.0, 1)]
+    # Cells are given by their centres: 13.7–13.8 N × 100.5–100.6 E holds both Bangkok pins.
+    assert cells == [(13.75, 100.55, 2), (18.75, 98.95, 1)]
 
 
 def test_daily_summary_per_province():
