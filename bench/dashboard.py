@@ -262,7 +262,8 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
+    from django.conf import settings
+    from django.test import Client, override_settings
     from django.utils import timezone
 
     now = timezone.now()
@@ -288,23 +289,30 @@ def main() -> None:
         print(f"Database: {total:,} cases ({last30:,} in the last 30 days), {size}; PostgreSQL "
               f"{connection.pg_version // 10000}; {os.cpu_count()} cores", flush=True)
 
+        # Cold: the figures cache off, so every request runs every query (the honest worst case).
+        # Cached: as deployed (DASHBOARD_CACHE_SECONDS), many viewers polling the same question.
         scenarios = [
-            ("national, 30 days", national, "/dashboard/?range=30d"),
-            ("national, today", national, "/dashboard/?range=today"),
-            ("Bangkok supervisor, 30 days", bangkok, "/dashboard/?range=30d"),
-            ("national, 30 days, live refresh (partial)", national, "/dashboard/?range=30d&partial=figures"),
+            ("national, 30 days", national, "/dashboard/?range=30d", 0),
+            ("national, today", national, "/dashboard/?range=today", 0),
+            ("Bangkok supervisor, 30 days", bangkok, "/dashboard/?range=30d", 0),
+            ("national, 30 days, live refresh (partial)", national, "/dashboard/?range=30d&partial=figures", 0),
+            ("national, 30 days, cached (as deployed)", national, "/dashboard/?range=30d", None),
         ]
+        print(f"\nload average before timing: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"\n{'scenario':44} {'runs':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>7}")
         results = {}
-        for name, user, url in scenarios:
+        for name, user, url, cache_seconds in scenarios:
             client = Client()
             client.force_login(user)
-            samples, queries = time_view(client, url, args.runs)
+            ttl = settings.DASHBOARD_CACHE_SECONDS if cache_seconds is None else cache_seconds
+            with override_settings(DASHBOARD_CACHE_SECONDS=ttl):
+                samples, queries = time_view(client, url, args.runs)
             results[name] = samples
             print(f"{name:44} {len(samples):>4} {p(samples, 0.5):>8.0f} {p(samples, 0.95):>8.0f} "
                   f"{max(samples):>8.0f} {queries:>7}", flush=True)
+        print(f"load average after timing: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         verdict = p(results["national, 30 days"], 0.95)
-        print(f"\nTarget p95 ≤ 500 ms for the 30-day national view: {verdict:.0f} ms — "
+        print(f"\nTarget p95 ≤ 500 ms for the 30-day national view (cold): {verdict:.0f} ms — "
               + ("met" if verdict <= 500 else "NOT met"))
     finally:
         connection.close()

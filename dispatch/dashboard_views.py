@@ -1,22 +1,25 @@
 """The supervisor dashboard: figures (dispatch.stats), the cases behind each figure, the CSV export and
 the printable daily summary. Views only read the request and render; scope comes from ess.roles."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dispatch import exports, stats
-from dispatch.templatetags.dashboard import duration, percent
+from dispatch.templatetags.dashboard import be_date, duration, percent
 from ess.roles import DASHBOARD_ROLES, province_scope, role_of, role_required
 from incidents import geo
 from incidents.models import Category, Hotline, Status
@@ -82,21 +85,11 @@ def _province_choices(scope: list[str] | None) -> list[tuple[str, str]]:
     return choices if scope is None else [(c, n) for c, n in choices if c in scope]
 
 
-def _figures(request: HttpRequest, q: Query) -> dict:
-    now = timezone.now()
+def _period_figures(q: Query, now) -> dict:
+    """Everything about the chosen period (the heavy aggregates), ready to render and to cache."""
     table = stats.province_table(q.scope, q.period, q.filters, now)
-    categories = stats.by_category(q.scope, q.period, q.filters)
-    days = stats.by_day(q.scope, q.period, q.filters)
-    hours = stats.by_hour(q.scope, q.period, q.filters)
-    national_view = q.scope is None or len(q.scope) > 1
-    charts = {
-        "days": {"labels": [d["day"].isoformat() for d in days], "values": [d["n"] for d in days]},
-        "hours": {"labels": [f"{h:02d}" for h in range(24)], "values": hours},
-        "categories": {"labels": [str(c["label"]) for c in categories], "values": [c["n"] for c in categories]},
-        "provinces": {"labels": [r["name"] for r in table["rows"][:15]],
-                      "values": [r["received"] for r in table["rows"][:15]]},
-        "cells": stats.map_cells(q.scope, q.period, q.filters),
-    }
+    categories = stats.categories_of(table)
+    days, hours = stats.by_day_and_hour(q.scope, q.period, q.filters)
     times = stats.response_times(q.scope, q.period, q.filters)
     agencies = stats.agency_times(q.scope, q.period, q.filters)
     # Big tables (77 provinces × 5 steps, every agency) are formatted here once: rendering thousands of
@@ -107,26 +100,53 @@ def _figures(request: HttpRequest, q: Query) -> dict:
         row["cells"] = [_median_p90(row["spans"][k]) for k in stats.AGENCY_SPANS]
     for row in table["rows"]:
         row["sla_cells"] = [percent(row[f"sla_{m.key}"]) for m in stats.MILESTONES]
-    cases_url = reverse("dashboard:cases") + "?" + q.querystring
+    for c in categories:
+        c["label"] = str(c["label"])
+    charts = {
+        "days": {"labels": [be_date(d["day"]) for d in days], "values": [d["n"] for d in days]},
+        "hours": {"labels": [f"{h:02d}" for h in range(24)], "values": hours},
+        "categories": {"labels": [c["label"] for c in categories], "values": [c["n"] for c in categories]},
+        "provinces": {"labels": [str(r["name"]) for r in table["rows"][:15]],
+                      "values": [r["received"] for r in table["rows"][:15]]},
+        "cells": stats.map_cells(q.scope, q.period, q.filters),
+    }
+    return {"as_of": now, "table": table, "total": table["total"], "categories": categories, "days": days,
+            "hours": hours, "charts": charts, "times": times, "agencies": agencies}
+
+
+def _cached_period_figures(q: Query, now) -> dict:
+    """The period's figures, shared for DASHBOARD_CACHE_SECONDS by everyone asking the same question
+    (same scope, period, filters and language) — in production through Redis, across processes. A month
+    of a million-case year takes the database most of a second (bench/dashboard.py); many supervisors
+    polling every 30 s should not each pay it. Figures about *now* (backlog, staffing) are never cached."""
+    ttl = settings.DASHBOARD_CACHE_SECONDS
+    if ttl <= 0:
+        return _period_figures(q, now)
+    key = "dashboard:period:" + hashlib.sha256(
+        repr((q.scope, q.params(), q.period, get_language())).encode()
+    ).hexdigest()
+    figures = cache.get(key)
+    if figures is None:
+        figures = _period_figures(q, now)
+        cache.set(key, figures, ttl)
+    return figures
+
+
+def _figures(request: HttpRequest, q: Query) -> dict:
+    now = timezone.now()
+    figures = _cached_period_figures(q, now)
     return {
+        **figures,
         "q": q,
         "now": now,
-        "table": table,
-        "total": table["total"],
-        "national_view": national_view,
-        "categories": categories,
-        "days": days,
-        "hours": hours,
-        "charts": charts,
-        "sla": stats.sla(table["total"]),
-        "times": times,
+        "national_view": q.scope is None or len(q.scope) > 1,
+        "sla": stats.sla(figures["total"]),
         "milestones": stats.MILESTONES,
-        "agencies": agencies,
         "agency_spans": list(stats.AGENCY_SPAN_LABELS.items()),
         "backlog": stats.backlog(q.scope, q.filters, now),
         "staffing": stats.staffing(q.scope, q.filters, now),
         "hotlines": Hotline.choices,
-        "cases_url": cases_url,
+        "cases_url": reverse("dashboard:cases") + "?" + q.querystring,
         "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS,
     }
 

@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import Case, Count, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractHour, Floor, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Responder
+from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Agency, Assignment, Responder
 from dispatch.presence import online_user_ids
 from ess.models import Role, StaffProfile
 from incidents import geo
@@ -192,22 +192,37 @@ def _windowed_percentiles(values_qs: QuerySet, fractions=PERCENTILES) -> dict:
         return {row[0]: (row[1], list(row[2:])) for row in cursor.fetchall()}
 
 
-def percentiles(qs: QuerySet, group: str | None, spans: dict[str, tuple[str, str]], overall: bool = False) -> dict:
+def percentiles(
+    qs: QuerySet,
+    group: str | None,
+    spans: dict[str, tuple[str, str]],
+    overall: bool = False,
+    tallies: dict[str, Q] | None = None,
+) -> dict:
     """Median and p90 of each span (start field, end field) in seconds, per value of `group` (a field
     path; None: one group for everything): {grp: {span: {"n", "median", "p90"}}}. With `overall`, the
     result also has the key None for all groups together (PostgreSQL: the same pass, GROUP BY ROLLUP).
+    With `tallies` ({name: condition}), each group also gets "_tallies": {"rows": n, name: count, …}
+    (PostgreSQL: in the same pass).
     """
     empty = {"n": 0, "median": None, "p90": None}
     result: dict = {}
     if connection.vendor == "postgresql":
         values = {f"v{i}": SecondsBetween(F(start), F(end)) for i, (start, end) in enumerate(spans.values())}
-        inner = qs.annotate(grp=F(group) if group else Value(""), **values).values_list("grp", *values)
+        flags = {
+            f"t{i}": Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+            for i, condition in enumerate((tallies or {}).values())
+        }
+        inner = qs.annotate(grp=F(group) if group else Value(""), **values, **flags).values_list(
+            "grp", *values, *flags
+        )
         inner_sql, params = inner.order_by().query.sql_with_params()
         fractions = ", ".join(repr(f) for f in PERCENTILES)
         # One sort per span gives both fractions (percentile_cont over an array of fractions).
         aggs = ", ".join(f"COUNT({v}), percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY {v})" for v in values)
+        tally_sql = "".join(f", SUM({t})" for t in flags)
         grouping = "ROLLUP (grp)" if group and overall else "grp"
-        sql = f"SELECT grp, GROUPING(grp), {aggs} FROM ({inner_sql}) AS t GROUP BY {grouping}"
+        sql = f"SELECT grp, GROUPING(grp), {aggs}, COUNT(*){tally_sql} FROM ({inner_sql}) AS t GROUP BY {grouping}"
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -218,6 +233,11 @@ def percentiles(qs: QuerySet, group: str | None, spans: dict[str, tuple[str, str
                 n, fractions_found = row[2 + 2 * i], row[3 + 2 * i]
                 p50, p90 = fractions_found if fractions_found is not None else (None, None)
                 result[key][span] = {"n": n, "median": p50, "p90": p90}
+            if tallies is not None:
+                counted = row[2 + 2 * len(spans):]
+                result[key]["_tallies"] = {"rows": counted[0]} | {
+                    name: int(counted[1 + i] or 0) for i, name in enumerate(tallies)
+                }
     else:
         groupings = [group] if group else [None]
         if group and overall:
@@ -230,6 +250,13 @@ def percentiles(qs: QuerySet, group: str | None, spans: dict[str, tuple[str, str
                 )
                 for g, (n, (p50, p90)) in rows.items():
                     result.setdefault(g if grouping else None, {})[key] = {"n": n, "median": p50, "p90": p90}
+        if tallies is not None:
+            tallied = qs.annotate(grp=F(group) if group else Value("")).values("grp").annotate(
+                rows=Count("pk"), **{name: Count("pk", filter=condition) for name, condition in tallies.items()}
+            )
+            for row in tallied.order_by():
+                counted = {"rows": row["rows"]} | {name: row[name] for name in tallies}
+                result.setdefault(row["grp"] if group else None, {})["_tallies"] = counted
     for per_span in result.values():
         for key in spans:
             per_span.setdefault(key, dict(empty))
@@ -314,14 +341,32 @@ def province_table(scope, period: Period, filters: Filters = Filters(), now: dat
     for m in MILESTONES:
         aggs[f"sla_{m.key}_met"] = Count("id", filter=_met(m))
         aggs[f"sla_{m.key}_late"] = Count("id", filter=_late(m, now))
-    rows = list(received(scope, period, filters).values("province_code").annotate(**aggs).order_by())
+    # Grouped by province *and* category (at most 77 × 6 groups): the same pass gives the category counts.
+    per_province: dict[str, dict] = {}
+    per_category = dict.fromkeys(Category.values, 0)
+    for group in received(scope, period, filters).values("province_code", "category").annotate(**aggs).order_by():
+        row = per_province.setdefault(group["province_code"], {"province_code": group["province_code"],
+                                                               **dict.fromkeys(aggs, 0),
+                                                               "by_category": dict.fromkeys(Category.values, 0)})
+        for key in aggs:
+            row[key] += group[key]
+        row["by_category"][group["category"]] = row["by_category"].get(group["category"], 0) + group["received"]
+        per_category[group["category"]] = per_category.get(group["category"], 0) + group["received"]
+    rows = list(per_province.values())
     total = {key: sum(r[key] for r in rows) for key in aggs}
+    total["by_category"] = per_category
     for row in [*rows, total]:
         _derive_rates(row)
     for row in rows:
         row["name"] = geo.province_name(row["province_code"]) or _("Unknown province")
     rows.sort(key=lambda r: (-r["received"], r["province_code"]))
     return {"rows": rows, "total": total}
+
+
+def categories_of(table: dict) -> list[dict]:
+    """The period's cases by category, from a province_table() (no further query)."""
+    counts = table["total"]["by_category"]
+    return [{"code": c, "label": Category(c).label, "n": counts.get(c, 0)} for c in Category.values]
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -361,32 +406,31 @@ def by_category(scope, period: Period, filters: Filters = Filters()) -> list[dic
     return [{"code": c, "label": Category(c).label, "n": counts.get(c, 0)} for c in Category.values]
 
 
-def by_hour(scope, period: Period, filters: Filters = Filters()) -> list[int]:
-    """Cases received in each hour of the Bangkok day, 0–23."""
+def by_day_and_hour(scope, period: Period, filters: Filters = Filters()) -> tuple[list[dict], list[int]]:
+    """Cases received on each Bangkok day of the period (zeros included), and in each hour of the
+    Bangkok day (0–23): one pass grouped by (day, hour), at most days × 24 groups."""
     rows = (
         received(scope, period, filters)
-        .annotate(hour=ExtractHour("received_at", tzinfo=BANGKOK))
-        .values_list("hour")
+        .annotate(day=TruncDate("received_at", tzinfo=BANGKOK), hour=ExtractHour("received_at", tzinfo=BANGKOK))
+        .values_list("day", "hour")
         .annotate(n=Count("id"))
         .order_by()
     )
+    per_day: dict[date, int] = {}
     hours = [0] * 24
-    for hour, n in rows:
-        hours[hour] = n
-    return hours
+    for day, hour, n in rows:
+        day = _as_date(day)
+        per_day[day] = per_day.get(day, 0) + n
+        hours[hour] += n
+    return [{"day": d, "n": per_day.get(d, 0)} for d in period.days], hours
 
 
 def by_day(scope, period: Period, filters: Filters = Filters()) -> list[dict]:
-    """Cases received on each Bangkok day of the period (zeros included)."""
-    rows = (
-        received(scope, period, filters)
-        .annotate(day=TruncDate("received_at", tzinfo=BANGKOK))
-        .values_list("day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts = {_as_date(day): n for day, n in rows}
-    return [{"day": d, "n": counts.get(d, 0)} for d in period.days]
+    return by_day_and_hour(scope, period, filters)[0]
+
+
+def by_hour(scope, period: Period, filters: Filters = Filters()) -> list[int]:
+    return by_day_and_hour(scope, period, filters)[1]
 
 
 def _as_date(value) -> date:
@@ -439,23 +483,20 @@ def agency_times(scope, period: Period, filters: Filters = Filters()) -> list[di
     qs = Assignment.objects.filter(
         assigned_at__gte=period.start, incident__in=received(scope, period, filters).values("pk")
     )
-    counts = {
-        row["agency_id"]: row
-        for row in qs.values("agency_id", "agency__name", "agency__province_code")
-        .annotate(n=Count("id"), declined=Count("id", filter=Q(status="declined")))
-        .order_by()
-    }
-    spans = percentiles(qs, "agency_id", AGENCY_SPANS)
+    found = percentiles(qs, "agency_id", AGENCY_SPANS, tallies={"declined": Q(status="declined")})
+    agencies = Agency.objects.in_bulk(list(found))
     rows = []
-    for agency_id, row in counts.items():
+    for agency_id, spans in found.items():
+        agency = agencies[agency_id]
+        tallies = spans.pop("_tallies")
         rows.append({
             "agency_id": agency_id,
-            "name": row["agency__name"],
-            "province_code": row["agency__province_code"],
-            "province": geo.province_name(row["agency__province_code"]),
-            "assignments": row["n"],
-            "declined": row["declined"],
-            "spans": spans.get(agency_id, {k: {"n": 0, "median": None, "p90": None} for k in AGENCY_SPANS}),
+            "name": agency.name,
+            "province_code": agency.province_code,
+            "province": geo.province_name(agency.province_code),
+            "assignments": tallies["rows"],
+            "declined": tallies["declined"],
+            "spans": spans,
         })
     rows.sort(key=lambda r: (-r["assignments"], r["name"]))
     return rows
@@ -608,16 +649,8 @@ def daily_summary(scope, day: date, filters: Filters = Filters(), now: datetime 
     medians = {row["province_code"]: row["spans"] for row in times["provinces"]}
     for row in table["rows"]:
         row["spans"] = medians.get(row["province_code"], {})
-    categories = {}
-    for code, category, n in (
-        received(scope, period, filters).values_list("province_code", "category").annotate(n=Count("id")).order_by()
-    ):
-        categories.setdefault(code, {})[category] = n
-    for row in table["rows"]:
-        row["categories"] = [categories.get(row["province_code"], {}).get(c, 0) for c in Category.values]
-    table["total"]["categories"] = [
-        sum(per.get(c, 0) for per in categories.values()) for c in Category.values
-    ]
+    for row in [*table["rows"], table["total"]]:
+        row["categories"] = [row["by_category"].get(c, 0) for c in Category.values]
     return {"period": period, "table": table, "times": times["overall"], "sla": sla(table["total"]),
             "categories": [Category(c).label for c in Category.values]}
 

@@ -220,3 +220,6 @@ SLA_RESOLVE_MINUTES = env_int("SLA_RESOLVE_MINUTES", 24 * 60)
 DASHBOARD_QUEUE_GROWTH_WARNING = env_int("DASHBOARD_QUEUE_GROWTH_WARNING", 3)
 # How often the open dashboard refreshes its figures, in seconds.
 DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 30)
+# How long the figures about a period (not the backlog and staffing "now") are shared from the cache
+# between viewers asking the same question; 0 switches the cache off.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 20)

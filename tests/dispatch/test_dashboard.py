@@ -18,6 +18,12 @@ from tests.factories import ReporterFactory, make_incident
 pytestmark = pytest.mark.django_db
 
 
+
+@pytest.fixture(autouse=True)
+def no_shared_figures(settings):
+    """Each test sees its own data at once: the period-figures cache is tested on its own below."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
+
 def bangkok_case(**kwargs):
     kwargs.setdefault("received_at", timezone.now() - timedelta(minutes=30))
     return make_incident(**kwargs)
@@ -221,3 +227,20 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_cases(client, ad
     add_cases(12)
     many = [_queries(client, url) for url in urls]
     assert few == many
+
+
+def test_period_figures_are_shared_briefly_but_the_backlog_stays_live(client, supervisor_bkk, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    bangkok_case()
+    client.force_login(supervisor_bkk)
+    first = _queries(client, "/dashboard/?range=today&partial=figures")
+    bangkok_case()
+    page = body(client.get("/dashboard/?range=today&partial=figures"))
+    assert 'data-kpi="received">1<' in page  # the period's count, from the cache …
+    assert 'data-kpi="open">2<' in page  # … the backlog, live
+    assert _queries(client, "/dashboard/?range=today&partial=figures") < first
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    assert 'data-kpi="received">2<' in body(client.get("/dashboard/?range=today&partial=figures"))

@@ -26,6 +26,12 @@ SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/ess-screenshots"))
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+
+@pytest.fixture(autouse=True)
+def no_shared_figures(settings):
+    """Each test sees its own data at once: the period-figures cache is tested on its own below."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
+
 def _blank_tile() -> bytes:
     from PIL import Image
 
