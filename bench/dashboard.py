@@ -259,10 +259,10 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
-    from django.conf import settings
     from django.test import Client, override_settings
     from django.utils import timezone
 
