@@ -176,7 +176,7 @@ def _windowed_percentiles(values_qs: QuerySet, fractions=PERCENTILES) -> dict:
     picks = []
     for f in fractions:
         pos = f"({f!r} * (n - 1))"
-        k = f"CAST({pos} AS INTEGER)"
+        k = f"FLOOR({pos})"  # not CAST(… AS INTEGER): PostgreSQL's cast rounds
         lo = f"MAX(CASE WHEN i = {k} THEN val END)"
         hi = f"MAX(CASE WHEN i = {k} + 1 THEN val END)"
         picks.append(f"{lo} + ({pos} - {k}) * (COALESCE({hi}, {lo}) - {lo})")

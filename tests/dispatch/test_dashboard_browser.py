@@ -123,6 +123,7 @@ def test_it_refreshes_its_figures_without_a_reload(page, live_server, client, su
     page.wait_for_function("document.querySelector('[data-kpi=\"received\"]').textContent === '2'", timeout=10000)
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
     assert page.errors == []
+    page.goto("about:blank")  # stop polling before the live server and its database go away
 
 
 def _session(client, user) -> str:
