@@ -28,9 +28,13 @@
         },
         options: {
           animation: false,
-          indexAxis: key === "categories" ? "y" : "x",
+          maintainAspectRatio: false,
+          indexAxis: key === "categories" || key === "provinces" ? "y" : "x",
           plugins: { legend: { display: false } },
-          scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }
+          scales: {
+            x: { beginAtZero: true, ticks: { precision: 0, autoSkip: true } },
+            y: { beginAtZero: true, ticks: { precision: 0, autoSkip: false } }
+          }
         }
       }));
     });
