@@ -1,6 +1,6 @@
 """Benchmark: the supervisor dashboard on a million cases in PostgreSQL.
 
-    .venv/bin/python bench/dashboard.py [--cases 1000000] [--runs 30] [--keep]
+    .venv/bin/python bench/dashboard.py [--cases 1000000] [--runs 20] [--keep | --reuse]
 
 Creates its own database (ess_bench, dropped again at the end unless --keep; reused with --reuse),
 migrates it, fills it with COPY — cases spread over 77 provinces (Bangkok busiest) and the last
@@ -247,7 +247,7 @@ def p(samples: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="time an ess_bench filled by an earlier --keep run")
     args = parser.parse_args()
