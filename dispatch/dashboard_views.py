@@ -217,7 +217,7 @@ def _cases(request: HttpRequest):
 @require_GET
 def cases(request: HttpRequest) -> HttpResponse:
     q, qs, facet_params = _cases(request)
-    page = Paginator(qs.select_related(None).order_by("-received_at", "-id"), CASES_PER_PAGE).get_page(
+    page = Paginator(qs.order_by("-received_at", "-id"), CASES_PER_PAGE).get_page(
         request.GET.get("page")
     )
     querystring = urlencode(q.params() + facet_params)

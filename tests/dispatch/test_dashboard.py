@@ -65,6 +65,8 @@ def test_it_shows_a_supervisor_only_their_provinces(client, supervisor_cm):
     page = body(client.get("/dashboard/?range=7d"))
     assert "กรุงเทพมหานคร" not in page and 'data-province="10"' not in page
     assert 'data-kpi="received">1<' in page
+    # The oldest unclaimed cases are listed by reference: the Chiang Mai one, never the Bangkok one.
+    assert cm.reference in page and bkk.reference not in page
     # Asking for Bangkok by filter narrows to nothing instead of widening the scope.
     page = body(client.get("/dashboard/?range=7d&province=10"))
     assert 'data-kpi="received">1<' in page
