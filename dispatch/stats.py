@@ -574,7 +574,7 @@ def staffing(scope, filters: Filters = Filters(), now: datetime | None = None) -
 
     online_ids = online_user_ids("console", now)
     operators = [
-        p for p in StaffProfile.objects.filter(user_id__in=online_ids, role=Role.OPERATOR)
+        p for p in StaffProfile.objects.filter(user_id__in=online_ids, role=Role.OPERATOR).select_related("user")
         if provinces is None or p.is_national or set(p.province_codes) & set(provinces)
     ]
 
