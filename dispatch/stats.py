@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import ExtractHour, Floor, TruncDate
+from django.db.models.functions import ExtractHour, Floor
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -406,22 +406,44 @@ def by_category(scope, period: Period, filters: Filters = Filters()) -> list[dic
     return [{"code": c, "label": Category(c).label, "n": counts.get(c, 0)} for c in Category.values]
 
 
+class HourSinceEpoch(Func):
+    """Whole hours since 1970-01-01 00:00 UTC. Cheaper per row than converting every timestamp to local
+    time (AT TIME ZONE took a third of the dashboard's database time on a month of a million-case year);
+    Asia/Bangkok is a whole-hour offset with no daylight saving, so each UTC hour is one Bangkok hour."""
+
+    arity = 1
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotImplementedError(f"HourSinceEpoch is not written for {connection.vendor}")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="CAST(FLOOR(date_part('epoch', %(expressions)s) / 3600)"
+                              " AS integer)", **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # '%%%%s': the template's % formatting leaves '%%s', which Django's SQLite cursor turns into '%s'.
+        return super().as_sql(compiler, connection, template="(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+                              " / 3600)", **extra_context)
+
+
 def by_day_and_hour(scope, period: Period, filters: Filters = Filters()) -> tuple[list[dict], list[int]]:
     """Cases received on each Bangkok day of the period (zeros included), and in each hour of the
-    Bangkok day (0–23): one pass grouped by (day, hour), at most days × 24 groups."""
+    Bangkok day (0–23): one pass grouped by the hour, at most days × 24 groups, placed on the Bangkok
+    clock here."""
     rows = (
         received(scope, period, filters)
-        .annotate(day=TruncDate("received_at", tzinfo=BANGKOK), hour=ExtractHour("received_at", tzinfo=BANGKOK))
-        .values_list("day", "hour")
+        .annotate(bucket=HourSinceEpoch("received_at"))
+        .values_list("bucket")
         .annotate(n=Count("id"))
         .order_by()
     )
     per_day: dict[date, int] = {}
     hours = [0] * 24
-    for day, hour, n in rows:
-        day = _as_date(day)
-        per_day[day] = per_day.get(day, 0) + n
-        hours[hour] += n
+    for bucket, n in rows:
+        local = datetime.fromtimestamp(bucket * 3600, tz=BANGKOK)
+        per_day[local.date()] = per_day.get(local.date(), 0) + n
+        hours[local.hour] += n
     return [{"day": d, "n": per_day.get(d, 0)} for d in period.days], hours
 
 
@@ -431,10 +453,6 @@ def by_day(scope, period: Period, filters: Filters = Filters()) -> list[dict]:
 
 def by_hour(scope, period: Period, filters: Filters = Filters()) -> list[int]:
     return by_day_and_hour(scope, period, filters)[1]
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def map_cells(scope, period: Period, filters: Filters = Filters()) -> list[dict]:
