@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('dispatch', '0002_presence'),
-        ('incidents', '0002_dashboard_indexes'),
+        ('incidents', '0003_dashboard_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

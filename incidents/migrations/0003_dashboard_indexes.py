@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0001_initial'),
+        ('incidents', '0002_line_inbox_outbox'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
