@@ -86,6 +86,13 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     draw();
+    // Picking a date means a custom range.
+    document.querySelectorAll("#dash-filters input[type=date]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var custom = document.querySelector("#dash-filters input[name=range][value=custom]");
+        if (custom) { custom.checked = true; }
+      });
+    });
     var box = document.getElementById("figures");
     var seconds = box ? parseInt(box.dataset.refreshSeconds, 10) : 0;
     if (box && seconds > 0) {
