@@ -214,3 +214,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Supervisor dashboard (dispatch.stats) --------------------------------------------------------
+# Targets from receipt of a report to each milestone, in minutes; the dashboard's SLA compliance and
+# "past deadline" counts measure against these.
+SLA_TRIAGE_MINUTES = env_int("SLA_TRIAGE_MINUTES", 10)
+SLA_DISPATCH_MINUTES = env_int("SLA_DISPATCH_MINUTES", 30)
+SLA_ACKNOWLEDGE_MINUTES = env_int("SLA_ACKNOWLEDGE_MINUTES", 45)
+SLA_ON_SCENE_MINUTES = env_int("SLA_ON_SCENE_MINUTES", 90)
+SLA_RESOLVE_MINUTES = env_int("SLA_RESOLVE_MINUTES", 24 * 60)
+# Warn when, over the last hour, this many more cases came in than the staff on hand cleared.
+DASHBOARD_QUEUE_GROWTH_WARNING = env_int("DASHBOARD_QUEUE_GROWTH_WARNING", 3)
+# How often the open dashboard refreshes its figures, in seconds.
+DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 30)
+# How long the figures about a period (not the backlog and staffing "now") are shared from the cache
+# between viewers asking the same question; 0 switches the cache off.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 20)
