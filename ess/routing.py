@@ -1,3 +1,9 @@
 """Websocket routes. Each app adds its consumers here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from dispatch.consumers import ConsoleConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/console/", ConsoleConsumer.as_asgi()),
+]

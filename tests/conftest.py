@@ -84,3 +84,13 @@ def responder_cm(agencies):
 @pytest.fixture
 def admin_user(db):
     return ensure_staff("boss", role=Role.ADMIN, password=PASSWORD).user
+
+
+@pytest.fixture
+def english(settings):
+    """Run in English: assertions on messages use the English msgids, whatever Thai the lead fills in."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

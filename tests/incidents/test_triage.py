@@ -10,6 +10,8 @@ from incidents.errors import ClaimHeld, IllegalTransition, InvalidInput, NotAllo
 from incidents.models import Category, Hotline, Incident, IncidentEvent, Language, Priority, Status
 from tests.factories import ReporterFactory, make_incident
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def other_operator(db):

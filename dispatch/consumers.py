@@ -1,0 +1,118 @@
+"""The operator console's websocket, /ws/console/.
+
+Thin by design: authenticate and join groups in `connect` (ess.live names them; the origin was already
+checked by the ASGI stack), forward `incident.changed` events as the queue row the page itself renders,
+answer catch-up requests after a reconnect, and keep the presence row fresh for the dashboards.
+"""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+
+from dispatch import console, presence
+from dispatch.scoping import visible_incidents
+from ess import live
+from ess.roles import CONSOLE_ROLES, province_scope, role_of
+
+# Close codes the client can tell apart from a network drop (4000-4999 are the application's).
+CLOSE_FORBIDDEN = 4403
+
+
+def groups_for(user) -> list[str]:
+    """National staff hear every case (`console`); province-scoped staff only their provinces."""
+    scope = province_scope(user)
+    if scope is None:
+        return [live.CONSOLE]
+    return [live.province_group(code) for code in scope]
+
+
+class ConsoleConsumer(AsyncJsonWebsocketConsumer):
+    groups_joined: list[str]
+
+    async def connect(self):
+        user = self.scope.get("user")
+        self.groups_joined = []
+        allowed = await database_sync_to_async(self._is_console_staff)(user)
+        if not allowed:
+            # Accept-then-close would let anyone hold a socket open for a moment; refuse the handshake.
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        self.language = self._language()
+        self.groups_joined = await database_sync_to_async(groups_for)(user)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await database_sync_to_async(presence.mark_online)(user, self.channel_name, "console")
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.groups_joined:
+            await database_sync_to_async(presence.mark_offline)(self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
+            await database_sync_to_async(presence.heartbeat)(self.channel_name)
+            await self.send_json({"type": "pong"})
+        elif kind == "catch_up":
+            try:
+                after = max(0, int(content.get("after", 0)))
+            except (TypeError, ValueError):
+                after = 0
+            await self.send_json(await database_sync_to_async(self._catch_up)(after))
+
+    async def incident_changed(self, event):
+        """A case changed (incidents.actions.record, sent after commit): push its row as the page renders it."""
+        payload = await database_sync_to_async(self._case_payload)(event["incident_id"])
+        if payload is None:
+            return
+        await self.send_json({"type": "case", "event_id": event["event_id"], "kind": event["kind"], **payload})
+
+    # --- sync helpers (run in a thread) ------------------------------------------------------------------
+
+    @staticmethod
+    def _is_console_staff(user) -> bool:
+        return bool(user is not None and user.is_authenticated and user.is_active
+                    and role_of(user) in CONSOLE_ROLES)
+
+    def _language(self) -> str:
+        cookies = self.scope.get("cookies", {})
+        code = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
+        return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+    def _case_payload(self, incident_id: int) -> dict | None:
+        case = (
+            visible_incidents(self.user).select_related("reporter", "claimed_by").filter(pk=incident_id).first()
+        )
+        if case is None:
+            return None
+        with translation.override(self.language):
+            row = console.render_row(case, self.user)
+        return {"incident_id": case.pk, "open": case.is_open, "row": row}
+
+    def _catch_up(self, after: int) -> dict:
+        """Exactly the events after `after` this user may see, and the current row of each case they touch."""
+        limit = 500
+        events = console.events_after(self.user, after, limit=limit + 1)
+        truncated = len(events) > limit
+        events = events[:limit]
+        cases = []
+        last_of_case: dict[int, int] = {}
+        for e in events:
+            last_of_case[e.incident_id] = e.id
+        for incident_id, event_id in sorted(last_of_case.items(), key=lambda item: item[1]):
+            payload = self._case_payload(incident_id)
+            if payload is not None:
+                kind = next(e.kind for e in reversed(events) if e.incident_id == incident_id)
+                cases.append({"event_id": event_id, "kind": kind, **payload})
+        return {
+            "type": "catch_up",
+            "after": after,
+            "events": [e.id for e in events],
+            "cases": cases,
+            "last_event_id": events[-1].id if events else after,
+            "truncated": truncated,
+        }
