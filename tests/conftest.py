@@ -15,6 +15,9 @@ from dispatch.models import Agency, AgencyArea, AgencyKind
 from dispatch.staff import ensure_staff
 from ess.models import Role
 
+# Live daphne server, Playwright browser and login helper, shared by every app's browser tests.
+pytest_plugins = ["tests.browser"]
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
 

@@ -164,10 +164,13 @@
     tick();
     markOpenRow();
     updateCount();
-    if (panelCaseId() === id) refreshPanel(id);
+    if (panelCaseId() === id) refreshPanel(id, tr);
   }
-  function refreshPanel(id) {
+  function refreshPanel(id, tr) {
     var panel = document.getElementById("panel");
+    var body = panel.querySelector(".panel-body");
+    // The panel already shows this version (e.g. our own action's answer): keep it and its message.
+    if (tr && body && tr.dataset.version === body.dataset.version) return;
     var typing = Array.prototype.some.call(panel.querySelectorAll("input[type=text], input:not([type]), textarea"),
       function (el) { return el.value.trim() !== ""; });
     if (typing) {

@@ -42,12 +42,12 @@ async def connect(user=None, origin: str = "http://testserver"):
 
 
 async def test_it_refuses_anonymous_visitors():
-    communicator, connected, code = await connect()
+    _communicator, connected, code = await connect()
     assert not connected and code == 4403
 
 
 async def test_it_refuses_a_foreign_origin(operator):
-    communicator, connected, _code = await connect(operator, origin="https://evil.example")
+    _communicator, connected, _code = await connect(operator, origin="https://evil.example")
     assert not connected
 
 
