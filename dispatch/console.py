@@ -25,6 +25,7 @@ from incidents.models import (
 )
 
 QUEUE_LIMIT = 200
+WAITING_STATUSES = (Status.NEW, Status.TRIAGED)  # the centre still has to act (console.js mirrors the order)
 # Seconds a new case may wait for triage, per priority, before its row turns red (amber at half).
 TRIAGE_SLA_SECONDS = {1: 120, 2: 300, 3: 900}
 
@@ -55,7 +56,8 @@ class QueueFilters:
 
 
 def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Incident]:
-    """The operator's queue: unclaimed before claimed, then highest priority, then oldest (DESIGN §4c).
+    """The operator's queue (DESIGN §4c): unclaimed before claimed; cases waiting for the centre (new,
+    triaged) before those with help already on the way; then highest priority, then oldest.
 
     One query whatever the number of cases (the query-count test holds it to that)."""
     filters = filters or QueueFilters()
@@ -77,9 +79,10 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
                 When(claimed_by__isnull=False, claim_expires_at__gt=now, then=1),
                 default=0,
                 output_field=IntegerField(),
-            )
+            ),
+            with_help=Case(When(status__in=WAITING_STATUSES, then=0), default=1, output_field=IntegerField()),
         )
-        .order_by("claim_live", "priority", "received_at")
+        .order_by("claim_live", "with_help", "priority", "received_at")
     )
     return list(cases[:QUEUE_LIMIT])
 

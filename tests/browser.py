@@ -180,7 +180,7 @@ def login(page, user, password: str | None = None) -> None:
         page.goto("/accounts/login/")
         page.fill("input[name=username]", user.get_username())
         page.fill("input[name=password]", password)
-        page.click("button[type=submit], input[type=submit]")
+        page.click("main form:has(input[name=password]) [type=submit]")
         page.wait_for_load_state()
         return
     from django.test import Client

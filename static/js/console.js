@@ -36,8 +36,11 @@
     if (responders.length) responderLayer.addTo(map);
   }
 
+  // The server's queue order (dispatch.console.queue_cases): unclaimed first, cases waiting for the
+  // centre before those with help on the way, then priority, then the oldest.
   function rowKey(tr) {
-    return [tr.classList.contains("claimed") ? 1 : 0, parseInt(tr.dataset.priority, 10), tr.dataset.received];
+    var waiting = tr.dataset.status === "new" || tr.dataset.status === "triaged" ? 0 : 1;
+    return [tr.classList.contains("claimed") ? 1 : 0, waiting, parseInt(tr.dataset.priority, 10), tr.dataset.received];
   }
   function before(a, b) {
     for (var i = 0; i < a.length; i++) { if (a[i] < b[i]) return true; if (a[i] > b[i]) return false; }
@@ -269,6 +272,8 @@
       setConn("online");
       stopPolling();
       socket.send(JSON.stringify({ type: "catch_up", after: lastEventId }));
+      // We are on the staff strip now (presence is written on connect).
+      setTimeout(function () { htmx.trigger(document.body, "staff-refresh"); }, 500);
       clearInterval(pingTimer);
       pingTimer = setInterval(function () { socket.send(JSON.stringify({ type: "ping" })); }, 30000);
     };
