@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
     "--disable-component-update", "--no-first-run",
 ]
+LIVE_SERVER_APP_NAME = "ess-live-test-server"
 LISTENING = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
 
 
@@ -46,7 +47,8 @@ def test_database_url() -> str:
             auth += ":" + quote(db["PASSWORD"])
         host = db.get("HOST") or "127.0.0.1"
         port = db.get("PORT") or 5432
-        return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+        # Tagged, so stop() can wait for the server's sessions to end before the test database is dropped.
+        return f"postgres://{auth}@{host}:{port}/{db['NAME']}?application_name={LIVE_SERVER_APP_NAME}"
     raise RuntimeError(f"No live server support for {db['ENGINE']}")
 
 
@@ -85,6 +87,24 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+        _wait_for_server_sessions_to_end()
+
+
+def _wait_for_server_sessions_to_end(timeout: float = 5) -> None:
+    """PostgreSQL ends a dead client's session a moment after the process is gone; dropping the test
+    database in that moment fails ("being accessed by other users")."""
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+                [LIVE_SERVER_APP_NAME],
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.05)
 
 
 def start_daphne(env: dict | None = None, timeout: float = 20) -> LiveServer:
@@ -148,6 +168,9 @@ def browser(django_db_setup, allow_sync_db_in_browser_tests):
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+        # While Playwright's loop runs, Django keeps this thread's connections in context-local storage;
+        # close them now, or they outlive the test unseen and block dropping the test database.
+        connections.close_all()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """/ws/console/ with a real WebsocketCommunicator on the real ASGI application (session auth, origin check)."""
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async as sync_to_async  # closes its connections
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
