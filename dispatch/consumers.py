@@ -9,7 +9,6 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import trans_real
 
 from dispatch import console, presence
 from dispatch.scoping import visible_incidents
@@ -80,19 +79,10 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
                     and role_of(user) in CONSOLE_ROLES)
 
     def _language(self) -> str:
-        """As LocaleMiddleware chose for the page: the language cookie, then Accept-Language."""
-        supported = dict(settings.LANGUAGES)
+        """As ess.middleware.ThaiFirstLocaleMiddleware chose for the page: the language switch's cookie,
+        else Thai (the browser's Accept-Language is deliberately ignored)."""
         code = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
-        if code in supported:
-            return code
-        headers = dict(self.scope.get("headers", []))
-        accept = headers.get(b"accept-language", b"").decode("latin-1")
-        for lang, _q in trans_real.parse_accept_lang_header(accept):
-            try:
-                return translation.get_supported_language_variant(lang)
-            except LookupError:
-                continue
-        return settings.LANGUAGE_CODE
+        return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
     def _case_payload(self, incident_id: int) -> dict | None:
         case = (

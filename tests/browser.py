@@ -196,9 +196,12 @@ def page(browser, daphne_server):
     page.context.close()
 
 
-def login(page, user, password: str | None = None) -> None:
-    """Log `user` in: through the login form when a password is given, else by a session cookie."""
+def login(page, user, password: str | None = None, language: str | None = None) -> None:
+    """Log `user` in: through the login form when a password is given, else by a session cookie.
+    `language` ("en", "th") sets the language switch's cookie (the console is Thai unless switched)."""
     server = page.ess_server
+    if language is not None:
+        page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": server.url}])
     if password is not None:
         page.goto("/accounts/login/")
         page.fill("input[name=username]", user.get_username())

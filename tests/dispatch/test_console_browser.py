@@ -30,7 +30,7 @@ def wait_live(page):
 def test_a_new_case_appears_in_the_queue_and_on_the_map_without_a_reload(page, operator):
     # The LINE webhook (#3) is not on main yet: the case is opened inside the server process the way the
     # intake opens it (incidents.actions.do_create_incident), so it is announced on the server's layer.
-    login(page, operator)
+    login(page, operator, language="en")
     wait_live(page)
     page.evaluate("window.__notReloaded = true")
     case = open_case(page, priority=1)
@@ -45,10 +45,10 @@ def test_a_new_case_appears_in_the_queue_and_on_the_map_without_a_reload(page, o
 def test_a_claim_in_one_browser_shows_as_claimed_in_another(browser, page, daphne_server, operator,
                                                             supervisor_bkk):
     case = open_case(page)
-    login(page, operator)
+    login(page, operator, language="en")
     other = new_page(browser, daphne_server)
     try:
-        login(other, supervisor_bkk)
+        login(other, supervisor_bkk, language="en")
         wait_live(page)
         wait_live(other)
         assert "claimed" not in other.get_attribute(f"#case-{case.pk}", "class")
@@ -66,7 +66,7 @@ def test_a_claim_in_one_browser_shows_as_claimed_in_another(browser, page, daphn
 def test_a_change_by_someone_else_while_typing_is_flagged_and_the_late_action_refused(page, operator,
                                                                                      supervisor_bkk):
     case = open_case(page)
-    login(page, operator)
+    login(page, operator, language="en")
     wait_live(page)
     page.click(f"#case-{case.pk}")
     page.fill("#panel [data-note]", "โทรกลับแล้ว")
