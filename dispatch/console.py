@@ -2,11 +2,12 @@
 views (page, htmx partials, polling) and by the websocket consumer, so the page and the live push render
 the same data through the same templates."""
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Max, Q, When
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dispatch import presence
@@ -103,11 +104,37 @@ def queue_rows(cases: list[Incident], now=None) -> list[dict]:
     return [row_context(c, possible_duplicate=c.pk in flagged, now=now) for c in cases]
 
 
-def render_row(case: Incident, user) -> str:
+def render_row(case: Incident, scope: list[str] | None) -> str:
     """One queue row as the page renders it (used by the live push). Checks for near duplicates with one
-    query."""
-    near = triage.duplicate_suggestions(case, among=visible_incidents(user), limit=1) if case.is_open else []
+    query, among the cases of the viewer's provinces (`scope`, None for national)."""
+    among = Incident.objects.in_provinces(scope)
+    near = triage.duplicate_suggestions(case, among=among, limit=1) if case.is_open else []
     return render_to_string("console/index.html#row", row_context(case, possible_duplicate=bool(near)))
+
+
+# Rendered rows of recent events, shared by every console socket of this process: fifty operators on one
+# worker cost one query and one render per change, not fifty. Keyed by what the row depends on.
+_LIVE_ROWS: "OrderedDict[tuple, dict | None]" = OrderedDict()
+_LIVE_ROWS_SIZE = 256
+
+
+def live_row(incident_id: int, event_id: int, scope: list[str] | None, language: str) -> dict | None:
+    """The push for one change as seen from `scope` in `language`: {"incident_id", "open", "row"}, or
+    None when the case is outside the scope."""
+    key = (incident_id, event_id, tuple(scope) if scope is not None else None, language)
+    if key in _LIVE_ROWS:
+        return _LIVE_ROWS[key]
+    case = (
+        Incident.objects.in_provinces(scope).select_related("reporter", "claimed_by").filter(pk=incident_id).first()
+    )
+    payload = None
+    if case is not None:
+        with translation.override(language):
+            payload = {"incident_id": case.pk, "open": case.is_open, "row": render_row(case, scope)}
+    _LIVE_ROWS[key] = payload
+    while len(_LIVE_ROWS) > _LIVE_ROWS_SIZE:
+        _LIVE_ROWS.popitem(last=False)
+    return payload
 
 
 def last_event_id() -> int:

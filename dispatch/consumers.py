@@ -8,10 +8,8 @@ answer catch-up requests after a reconnect, and keep the presence row fresh for 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.utils import translation
 
 from dispatch import console, presence
-from dispatch.scoping import visible_incidents
 from ess import live
 from ess.roles import CONSOLE_ROLES, province_scope, role_of
 
@@ -40,6 +38,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.language = self._language()
+        self.provinces = await database_sync_to_async(province_scope)(user)
         self.groups_joined = await database_sync_to_async(groups_for)(user)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -66,7 +65,9 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
 
     async def incident_changed(self, event):
         """A case changed (incidents.actions.record, sent after commit): push its row as the page renders it."""
-        payload = await database_sync_to_async(self._case_payload)(event["incident_id"])
+        payload = await database_sync_to_async(console.live_row)(
+            event["incident_id"], event["event_id"], self.provinces, self.language
+        )
         if payload is None:
             return
         await self.send_json({"type": "case", "event_id": event["event_id"], "kind": event["kind"], **payload})
@@ -84,16 +85,6 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         code = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
         return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
-    def _case_payload(self, incident_id: int) -> dict | None:
-        case = (
-            visible_incidents(self.user).select_related("reporter", "claimed_by").filter(pk=incident_id).first()
-        )
-        if case is None:
-            return None
-        with translation.override(self.language):
-            row = console.render_row(case, self.user)
-        return {"incident_id": case.pk, "open": case.is_open, "row": row}
-
     def _catch_up(self, after: int) -> dict:
         """Exactly the events after `after` this user may see, and the current row of each case they touch."""
         limit = 500
@@ -105,7 +96,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         for e in events:
             last_of_case[e.incident_id] = e.id
         for incident_id, event_id in sorted(last_of_case.items(), key=lambda item: item[1]):
-            payload = self._case_payload(incident_id)
+            payload = console.live_row(incident_id, event_id, self.provinces, self.language)
             if payload is not None:
                 kind = next(e.kind for e in reversed(events) if e.incident_id == incident_id)
                 cases.append({"event_id": event_id, "kind": kind, **payload})

@@ -107,8 +107,9 @@ def _wait_for_server_sessions_to_end(timeout: float = 5) -> None:
         time.sleep(0.05)
 
 
-def start_daphne(env: dict | None = None, timeout: float = 20) -> LiveServer:
-    """Start daphne on 127.0.0.1 and an ephemeral port (it reports the port it bound)."""
+def start_daphne(env: dict | None = None, timeout: float = 20, port: int = 0) -> LiveServer:
+    """Start daphne on 127.0.0.1 and an ephemeral port (it reports the port it bound). Pass the `port` of
+    a stopped server to bring "the same" server back (reconnect tests)."""
     connection.close()  # SQLite: nothing of ours holds the write lock while the server starts
     child_env = {
         **os.environ,
@@ -119,7 +120,7 @@ def start_daphne(env: dict | None = None, timeout: float = 20) -> LiveServer:
         **(env or {}),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", "tests.live_asgi:application"],
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "tests.live_asgi:application"],
         cwd=ROOT, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     log: list[str] = []
@@ -149,6 +150,29 @@ def _drain(server: LiveServer) -> None:
             server.log.append(line)
 
     threading.Thread(target=read, daemon=True).start()
+
+
+def in_thread(func, *args, **kwargs):
+    """Call `func` in a fresh thread and return its result: for ORM work (and its on-commit publishing)
+    from a browser test while Playwright's event loop occupies the test's own thread."""
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = func(*args, **kwargs)
+        except BaseException as exc:  # re-raised in the caller
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")
 
 
 @pytest.fixture

@@ -282,10 +282,12 @@
       if (msg.type === "case") {
         if (msg.event_id <= lastEventId) return; // already applied (catch-up and live can overlap)
         lastEventId = msg.event_id;
+        root.dataset.lastEvent = String(lastEventId);
         applyCase(msg, false);
       } else if (msg.type === "catch_up") {
         msg.cases.forEach(function (c) { applyCase(c, true); });
         lastEventId = Math.max(lastEventId, msg.last_event_id);
+        root.dataset.lastEvent = String(lastEventId);
         if (msg.truncated) refreshQueue();
       }
     };

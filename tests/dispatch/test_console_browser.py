@@ -3,7 +3,8 @@
 import pytest
 
 from incidents.models import Incident
-from tests.browser import login, new_page
+from tests.browser import in_thread, login, new_page, start_daphne
+from tests.factories import make_incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +41,31 @@ def test_a_new_case_appears_in_the_queue_and_on_the_map_without_a_reload(page, o
     page.wait_for_selector(f'#map .case-marker[title^="{case.reference}"]', timeout=1000)
     assert page.evaluate("window.__notReloaded") is True
     assert page.inner_text("#open-count") == "1"
+    # Its age counts up without a reload.
+    age = page.inner_text(f"#case-{case.pk} .age")
+    page.wait_for_function(f"document.querySelector('#case-{case.pk} .age').innerText !== {age!r}", timeout=2500)
+
+
+def test_after_a_lost_connection_it_says_so_reconnects_and_catches_up(page, daphne_server, operator):
+    login(page, operator, language="en")
+    wait_live(page)
+    page.evaluate("window.__notReloaded = true")
+    daphne_server.stop()
+    page.wait_for_selector("#conn.offline", timeout=5000)
+    assert "disconnected" in page.inner_text("#conn")
+    # Opened while this console is cut off: nobody could push it to the page.
+    case = in_thread(make_incident)
+    event_id = case.events.get(kind="created").pk
+    server = start_daphne(port=daphne_server.port)
+    try:
+        page.wait_for_selector("#conn.online", timeout=15000)
+        page.wait_for_selector(f"#case-{case.pk}", timeout=5000)
+        # The row came with the catch-up (which alone advances the last event id), not only by polling.
+        page.wait_for_function(f"document.getElementById('console').dataset.lastEvent === '{event_id}'",
+                               timeout=5000)
+        assert page.evaluate("window.__notReloaded") is True
+    finally:
+        server.stop()
 
 
 def test_a_claim_in_one_browser_shows_as_claimed_in_another(browser, page, daphne_server, operator,

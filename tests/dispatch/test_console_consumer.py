@@ -6,6 +6,7 @@ from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
+from dispatch import console
 from dispatch.models import Presence
 from ess.asgi import application
 from incidents import triage
@@ -19,6 +20,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True), pyte
 def fresh_layer():
     # The in-memory layer's queues belong to one event loop; each test has its own loop.
     channel_layers.backends.clear()
+    console._LIVE_ROWS.clear()  # ids may repeat across tests on a flushed database
     yield
     channel_layers.backends.clear()
 
@@ -150,3 +152,13 @@ async def test_a_case_leaving_the_queue_is_pushed_as_not_open(operator):
     message = await communicator.receive_json_from(timeout=2)
     assert message["incident_id"] == case.pk and message["open"] is False
     await communicator.disconnect()
+
+
+async def test_consoles_of_one_process_share_one_render_of_a_change(operator):
+    sockets = [(await connect(operator))[0] for _ in range(5)]
+    case = await sync_to_async(make_incident)()
+    for communicator in sockets:
+        message = await communicator.receive_json_from(timeout=2)
+        assert message["incident_id"] == case.pk
+        await communicator.disconnect()
+    assert len([key for key in console._LIVE_ROWS if key[0] == case.pk]) == 1
