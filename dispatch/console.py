@@ -181,9 +181,18 @@ def staff_load(user) -> list[dict]:
         .annotate(n=Count("id"))
         .values_list("claimed_by", "n")
     )
-    rows = [{"name": u.get_full_name() or u.get_username(), "held": held.get(uid, 0), "online": True}
+    rows = [{"name": u.get_full_name() or u.get_username(), "held": held.get(uid, 0), "online": True,
+             "me": uid == user.pk}
             for uid, u in people.items()]
     return sorted(rows, key=lambda r: (-r["held"], r["name"]))
+
+
+def handover_candidates(user) -> list:
+    """Other staff on a console now (the shift taking over), for the hand-over forms."""
+    now = timezone.now()
+    people = {p.user_id: p.user for p in presence.online("console", now).select_related("user")}
+    people.pop(user.pk, None)
+    return sorted(people.values(), key=lambda u: u.get_username())
 
 
 def case_history(case: Incident, limit: int = 10) -> list[Incident]:
@@ -250,6 +259,8 @@ def describe_event(event: IncidentEvent) -> str:
         return _("Note: %(text)s") % {"text": data.get("text", "")}
     if kind == "duplicate_merged":
         return _("Case %(ref)s merged into this one as a duplicate") % {"ref": data.get("duplicate", "")}
+    if kind == "handed_over":
+        return _("Claim handed over from %(from)s to %(to)s") % {"from": data.get("from") or "—", "to": data.get("to")}
     if kind == "identity_viewed":
         return _("Reporter identity viewed")
     return kind.replace("_", " ")

@@ -6,6 +6,7 @@ with that fresh state (never a 500). Live updates to everyone else go out from t
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -36,7 +37,7 @@ def _page_context(request: HttpRequest, filters: console.QueueFilters) -> dict:
         # Read before nothing else: an event committed while the page renders is caught up, not lost.
         "last_event_id": console.last_event_id(),
         "responders": console.responder_positions(request.user),
-        "staff": console.staff_load(request.user),
+        **_staff_context(request),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_attribution": settings.MAP_TILE_ATTRIBUTION,
     }
@@ -66,10 +67,29 @@ def queue(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _staff_context(request: HttpRequest, **extra) -> dict:
+    return {"staff": console.staff_load(request.user), "handover_candidates": console.handover_candidates(request.user),
+            **extra}
+
+
 @role_required(*CONSOLE_ROLES)
 @require_GET
 def staff(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/index.html#staff", {"staff": console.staff_load(request.user)})
+    return render(request, "console/index.html#staff", _staff_context(request))
+
+
+@role_required(*CONSOLE_ROLES)
+@require_POST
+def hand_over_all(request: HttpRequest) -> HttpResponse:
+    """Shift change: every case the operator holds goes to the colleague taking over."""
+    try:
+        done, kept = triage.hand_over_all(request.user, _staff_member(request.POST.get("to")))
+        note = _("%(n)d case(s) handed over.") % {"n": len(done)}
+        if kept:
+            note += " " + " ".join(kept)
+    except ActionRefused as refused:
+        note = str(refused)
+    return render(request, "console/index.html#staff", _staff_context(request, handover_note=note))
 
 
 def _case_for(request: HttpRequest, pk: int) -> Incident:
@@ -96,6 +116,7 @@ def _panel_context(request: HttpRequest, case: Incident, **extra) -> dict:
         "priority_choices": Priority.choices,
         "hotline_choices": Hotline.choices,
         "can_close": case.status == Status.TRIAGED or can_transition(case.status, Status.CLOSED),
+        "handover_candidates": console.handover_candidates(user) if (holder or triage.is_supervisor(user)) else [],
         "show_identity": False,
         **extra,
     }
@@ -143,7 +164,17 @@ ACTIONS = {
     "refer": lambda pk, user, post, v, req: triage.refer(
         pk, user, post.get("hotline", ""), note=post.get("note", ""), expected_version=v),
     "close": lambda pk, user, post, v, req: triage.close(pk, user, post.get("outcome", ""), expected_version=v),
+    "hand_over": lambda pk, user, post, v, req: triage.hand_over(pk, user, _staff_member(post.get("to")),
+                                                                 expected_version=v),
 }
+
+
+def _staff_member(user_id):
+    User = get_user_model()
+    user = User.objects.filter(pk=user_id).first() if str(user_id or "").isdigit() else None
+    if user is None:
+        raise InvalidInput(_("Choose who takes the case over."))
+    return user
 
 @role_required(*CONSOLE_ROLES)
 @require_POST

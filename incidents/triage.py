@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from ess.models import Role
 from ess.roles import CONSOLE_ROLES, province_scope, role_of
 from incidents.actions import do_transition, locked, record, save_case
-from incidents.errors import ClaimHeld, InvalidInput, NotAllowed, StaleIncident
+from incidents.errors import ActionRefused, ClaimHeld, InvalidInput, NotAllowed, StaleIncident
 from incidents.models import Category, Hotline, Incident, Language, Priority, Reporter, Status
 
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -180,6 +180,49 @@ def take_over(incident: Incident | int, actor, *, expected_version: int | None =
     return case
 
 
+def hand_over(incident: Incident | int, actor, to_user, *, expected_version: int | None = None) -> Incident:
+    """Pass a claim to another member of staff (shift change, DESIGN §4c): its holder or a supervisor may;
+    the receiver must be console staff who covers the case's province."""
+    with locked(incident) as case:
+        check_reach(case, actor)
+        _check_version(case, expected_version)
+        _check_open(case)
+        holder = case.claim_is_active() and case.claimed_by_id == actor.pk
+        if not holder and not is_supervisor(actor):
+            raise NotAllowed(_("You do not hold the claim on case %(ref)s.") % {"ref": case.reference})
+        try:
+            check_reach(case, to_user)
+        except NotAllowed as exc:
+            raise NotAllowed(
+                _("%(user)s cannot take case %(ref)s: it is outside their role or provinces.")
+                % {"user": to_user.get_username(), "ref": case.reference}
+            ) from exc
+        previous = case.claimed_by.get_username() if case.claimed_by_id else ""
+        case.claimed_by = to_user
+        case.claim_expires_at = timezone.now() + timedelta(seconds=settings.CLAIM_TTL_SECONDS)
+        save_case(case, ["claimed_by", "claim_expires_at"])
+        record(case, "handed_over", actor=actor, data={"from": previous, "to": to_user.get_username()})
+    return case
+
+
+def hand_over_all(actor, to_user) -> tuple[list[Incident], list[str]]:
+    """Hand every open case `actor` holds a live claim on to `to_user`, each under its own lock.
+    Returns (cases handed over, refusal messages for those kept: moved meanwhile, or outside the
+    receiver's provinces); nothing is ever half-handed."""
+    now = timezone.now()
+    pks = list(
+        Incident.objects.open().filter(claimed_by=actor, claim_expires_at__gt=now).order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    done, kept = [], []
+    for pk in pks:
+        try:
+            done.append(hand_over(pk, actor, to_user))
+        except ActionRefused as refused:
+            kept.append(str(refused))
+    return done, kept
+
+
 # --- triage --------------------------------------------------------------------------------------------
 
 def set_triage(
@@ -284,13 +327,15 @@ def duplicate_suggestions(case: Incident, among=None, limit: int = 5) -> list[tu
 
 def possible_duplicate_ids(cases) -> set[int]:
     """Ids of the cases in `cases` that have another one near in space and time (for the queue's flag).
-    Pure Python over an already-fetched list: no queries."""
-    cases = [c for c in cases if c.latitude is not None and c.longitude is not None]
-    cases.sort(key=lambda c: c.received_at)
+    Pure Python over an already-fetched list, no queries: a sweep along latitude, so each case is compared
+    only with those within DUPLICATE_RADIUS_KM north of it."""
+    cases = sorted((c for c in cases if c.latitude is not None and c.longitude is not None),
+                   key=lambda c: c.latitude)
+    band = DUPLICATE_RADIUS_KM / 111.0  # degrees of latitude (a degree is at least ~110.5 km)
     flagged: set[int] = set()
     for i, a in enumerate(cases):
         for b in cases[i + 1:]:
-            if b.received_at - a.received_at > DUPLICATE_WINDOW:
+            if b.latitude - a.latitude > band:
                 break
             if _near(a, b) is not None:
                 flagged.update((a.pk, b.pk))

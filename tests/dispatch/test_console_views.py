@@ -235,3 +235,26 @@ def test_the_staff_strip_shows_who_is_online_and_their_load(op_client, operator)
     triage.claim(make_incident(), operator)
     body = op_client.get("/console/staff/", **HTMX).content.decode()
     assert "op <b>1</b>" in body
+
+
+def test_shift_change_hands_every_claim_to_a_colleague_on_the_console(op_client, operator, supervisor_bkk):
+    from dispatch import presence
+
+    presence.mark_online(supervisor_bkk, "sup-channel")
+    cases = [triage.claim(make_incident(), operator) for _ in range(2)]
+    strip = op_client.get("/console/staff/", **HTMX).content.decode()
+    assert f'value="{supervisor_bkk.pk}"' in strip
+    body = op_client.post("/console/hand-over/", {"to": supervisor_bkk.pk}, **HTMX).content.decode()
+    assert "2 case(s) handed over." in body
+    assert all(Incident.objects.get(pk=c.pk).claimed_by == supervisor_bkk for c in cases)
+
+
+def test_the_panel_hands_one_case_over(op_client, operator, supervisor_bkk):
+    from dispatch import presence
+
+    presence.mark_online(supervisor_bkk, "sup-channel")
+    case = triage.claim(make_incident(), operator)
+    assert "Hand over to" in op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
+    act(op_client, case, "hand_over", to=supervisor_bkk.pk)
+    assert Incident.objects.get(pk=case.pk).claimed_by == supervisor_bkk
+    assert "Choose who takes" in act(op_client, Incident.objects.get(pk=case.pk), "hand_over", to="").content.decode()

@@ -267,3 +267,39 @@ def test_it_refuses_closing_without_an_outcome_or_from_new(operator):
         triage.close(case, operator, "done")
     case.refresh_from_db()
     assert case.status == Status.NEW and case.claimed_by is None  # the implicit claim was rolled back
+
+
+# --- hand-over at shift change -------------------------------------------------------------------------
+
+def test_the_holder_hands_a_case_over(operator, other_operator):
+    case = triage.claim(make_incident(), operator)
+    case = triage.hand_over(case, operator, other_operator)
+    assert case.claimed_by == other_operator
+    event = IncidentEvent.objects.filter(incident=case).last()
+    assert (event.kind, event.data) == ("handed_over", {"from": "op", "to": "op2"})
+
+
+def test_only_the_holder_or_a_supervisor_hands_over(operator, other_operator, supervisor_bkk):
+    case = triage.claim(make_incident(), operator)
+    with pytest.raises(NotAllowed):
+        triage.hand_over(case, other_operator, other_operator)
+    assert triage.hand_over(case, supervisor_bkk, other_operator).claimed_by == other_operator
+
+
+def test_a_case_is_not_handed_to_someone_outside_its_province(operator, supervisor_cm, responder_bkk):
+    case = triage.claim(make_incident(), operator)
+    for outsider in (supervisor_cm, responder_bkk):
+        with pytest.raises(NotAllowed, match="cannot take case"):
+            triage.hand_over(case, operator, outsider)
+    assert Incident.objects.get(pk=case.pk).claimed_by == operator
+
+
+def test_hand_over_all_moves_every_live_claim_and_keeps_what_the_receiver_cannot_take(
+    operator, supervisor_bkk, supervisor_cm
+):
+    bkk = [triage.claim(make_incident(), operator) for _ in range(2)]
+    cm = triage.claim(make_incident(province_code="50", latitude=18.79, longitude=98.98), operator)
+    done, kept = triage.hand_over_all(operator, supervisor_bkk)
+    assert sorted(c.pk for c in done) == sorted(c.pk for c in bkk)
+    assert len(kept) == 1 and cm.reference in kept[0]
+    assert Incident.objects.get(pk=cm.pk).claimed_by == operator
