@@ -258,3 +258,31 @@ def test_the_panel_hands_one_case_over(op_client, operator, supervisor_bkk):
     act(op_client, case, "hand_over", to=supervisor_bkk.pk)
     assert Incident.objects.get(pk=case.pk).claimed_by == supervisor_bkk
     assert "Choose who takes" in act(op_client, Incident.objects.get(pk=case.pk), "hand_over", to="").content.decode()
+
+
+def test_a_photo_is_served_only_to_staff_who_see_its_case(client, operator, supervisor_cm, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from incidents.models import Attachment
+
+    settings.MEDIA_ROOT = tmp_path
+    case = make_incident()
+    photo = Attachment.objects.create(incident=case, content_type="image/jpeg")
+    photo.file.save("pin.jpg", ContentFile(b"\xff\xd8\xff jpeg bytes"))
+    client.force_login(operator)
+    response = client.get(f"/console/attachment/{photo.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content).endswith(b"jpeg bytes")
+    assert response["Cache-Control"] == "private, no-store"
+    client.force_login(supervisor_cm)
+    assert client.get(f"/console/attachment/{photo.pk}/").status_code == 404
+
+
+def test_the_map_shows_responders_positions_within_the_viewers_provinces(client, operator, supervisor_cm,
+                                                                        responder_bkk):
+    responder = responder_bkk.responder
+    responder.last_latitude, responder.last_longitude = 13.745, 100.531
+    responder.save()
+    client.force_login(operator)
+    assert "13.745" in client.get("/console/").content.decode()
+    client.force_login(supervisor_cm)
+    assert "13.745" not in client.get("/console/").content.decode()
