@@ -314,14 +314,15 @@ def duplicate_suggestions(case: Incident, among=None, limit: int = 5) -> list[tu
         base.open()
         .exclude(pk=case.pk)
         .filter(
-            duplicate_of__isnull=True,
             latitude__range=(case.latitude - dlat, case.latitude + dlat),
             longitude__range=(case.longitude - dlng, case.longitude + dlng),
             received_at__range=(case.received_at - DUPLICATE_WINDOW, case.received_at + DUPLICATE_WINDOW),
         )
         .order_by("received_at")[:50]
     )
-    found = [(other, km) for other in candidates if (km := _near(case, other)) is not None]
+    # (duplicate_of is checked here, not in SQL: an IS NULL filter there steers the planner to a full scan.)
+    found = [(other, km) for other in candidates
+             if not other.duplicate_of_id and (km := _near(case, other)) is not None]
     return sorted(found, key=lambda pair: pair[1])[:limit]
 
 
