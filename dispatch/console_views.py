@@ -98,6 +98,7 @@ def _case_for(request: HttpRequest, pk: int) -> Incident:
 
 def _panel_context(request: HttpRequest, case: Incident, **extra) -> dict:
     user = request.user
+    timeline = [(e, console.describe_event(e)) for e in case.events.select_related("actor").order_by("id")]
     claim_live = case.claim_is_active()
     holder = claim_live and case.claimed_by_id == user.pk
     return {
@@ -107,7 +108,9 @@ def _panel_context(request: HttpRequest, case: Incident, **extra) -> dict:
         # Unclaimed or mine: the action forms are live. Someone else's claim: only take over shows.
         "can_act": not claim_live or holder,
         "is_supervisor": triage.is_supervisor(user),
-        "timeline": [(e, console.describe_event(e)) for e in case.events.select_related("actor").order_by("id")],
+        "timeline": timeline,
+        # The page refreshes the panel on a pushed event newer than this (a new message, someone's change).
+        "last_case_event_id": timeline[-1][0].pk if timeline else 0,
         **console.conversation(case),
         "history": console.case_history(case),
         "suggestions": triage.duplicate_suggestions(case, among=visible_incidents(user)) if case.is_open else [],

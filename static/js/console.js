@@ -167,13 +167,13 @@
     tick();
     markOpenRow();
     updateCount();
-    if (panelCaseId() === id) refreshPanel(id, tr);
+    if (panelCaseId() === id) refreshPanel(id, c.event_id);
   }
-  function refreshPanel(id, tr) {
+  function refreshPanel(id, eventId) {
     var panel = document.getElementById("panel");
     var body = panel.querySelector(".panel-body");
-    // The panel already shows this version (e.g. our own action's answer): keep it and its message.
-    if (tr && body && tr.dataset.version === body.dataset.version) return;
+    // The panel already shows this event (e.g. our own action's answer): keep it and its message.
+    if (body && eventId <= parseInt(body.dataset.event || "0", 10)) return;
     var typing = Array.prototype.some.call(panel.querySelectorAll("input[type=text], input:not([type]), textarea"),
       function (el) { return el.value.trim() !== ""; });
     if (typing) {
