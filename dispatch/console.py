@@ -141,6 +141,16 @@ def last_event_id() -> int:
     return IncidentEvent.objects.aggregate(last=Max("id"))["last"] or 0
 
 
+def events_since(after: int, limit: int = 200) -> list[dict]:
+    """Every timeline event after id `after`, as the `incident.changed` fields (the consumers' tail)."""
+    return [
+        {"event_id": e["id"], "incident_id": e["incident_id"], "kind": e["kind"],
+         "province_code": e["incident__province_code"]}
+        for e in IncidentEvent.objects.filter(id__gt=after).order_by("id")
+        .values("id", "incident_id", "kind", "incident__province_code")[:limit]
+    ]
+
+
 def events_after(user, after: int, limit: int = 500) -> list[IncidentEvent]:
     """The timeline events after id `after` on cases `user` may see, oldest first (the console's catch-up)."""
     return list(

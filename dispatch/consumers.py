@@ -5,16 +5,60 @@ checked by the ASGI stack), forward `incident.changed` events as the queue row t
 answer catch-up requests after a reconnect, and keep the presence row fresh for the dashboards.
 """
 
+import asyncio
+import logging
+from collections import deque
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import InMemoryChannelLayer
 from django.conf import settings
 
 from dispatch import console, presence
 from ess import live
 from ess.roles import CONSOLE_ROLES, province_scope, role_of
 
+log = logging.getLogger(__name__)
+
 # Close codes the client can tell apart from a network drop (4000-4999 are the application's).
 CLOSE_FORBIDDEN = 4403
+TAIL_INTERVAL = 0.5  # seconds
+
+
+class EventTail:
+    """With the in-memory channel layer (the embedded default: no Redis) a change made in *another*
+    process — `line_worker` opening a case from a LINE event, a management command — is published on that
+    process's own layer, which no console hears. This process-wide task reads the timeline for events it
+    has not seen and sends them to this process's groups. Consoles drop the events they already had.
+    With Redis every process publishes on the shared layer and the tail is not started."""
+
+    task: asyncio.Task | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    async def ensure_running(cls, layer) -> None:
+        if not isinstance(layer, InMemoryChannelLayer):
+            return
+        loop = asyncio.get_running_loop()
+        if cls.task is not None and not cls.task.done() and cls.loop is loop:
+            return
+        cls.loop = loop
+        cls.task = loop.create_task(cls.run(layer, await database_sync_to_async(console.last_event_id)()))
+
+    @classmethod
+    async def run(cls, layer, last: int) -> None:
+        while True:
+            await asyncio.sleep(TAIL_INTERVAL)
+            try:
+                events = await database_sync_to_async(console.events_since)(last)
+            except Exception:
+                log.exception("console event tail: reading the timeline failed")
+                continue
+            for event in events:
+                last = event["event_id"]
+                message = {"type": "incident.changed", **event}
+                for group in live.groups_for_incident(event["province_code"]):
+                    await layer.group_send(group, message)
 
 
 def groups_for(user) -> list[str]:
@@ -43,6 +87,8 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await database_sync_to_async(presence.mark_online)(user, self.channel_name, "console")
+        self.recent = deque(maxlen=1000)  # event ids already pushed on this socket (live and tail overlap)
+        await EventTail.ensure_running(self.channel_layer)
         await self.accept()
 
     async def disconnect(self, code):
@@ -65,6 +111,9 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
 
     async def incident_changed(self, event):
         """A case changed (incidents.actions.record, sent after commit): push its row as the page renders it."""
+        if event["event_id"] in self.recent:
+            return
+        self.recent.append(event["event_id"])
         payload = await database_sync_to_async(console.live_row)(
             event["incident_id"], event["event_id"], self.provinces, self.language
         )

@@ -8,6 +8,7 @@
 
   var OPEN = ["new", "triaged", "dispatched", "acknowledged", "en_route", "on_scene"];
   var lastEventId = parseInt(root.dataset.lastEvent || "0", 10);
+  var seen = {};  // event ids applied: live pushes, the server's tail and catch-up may overlap or come out of order
   var muted = localStorage.getItem("ess.console.muted") === "1";
   var unseen = 0;
   var baseTitle = document.title;
@@ -280,11 +281,13 @@
     socket.onmessage = function (e) {
       var msg = JSON.parse(e.data);
       if (msg.type === "case") {
-        if (msg.event_id <= lastEventId) return; // already applied (catch-up and live can overlap)
-        lastEventId = msg.event_id;
+        if (seen[msg.event_id]) return;
+        seen[msg.event_id] = true;
+        lastEventId = Math.max(lastEventId, msg.event_id);
         root.dataset.lastEvent = String(lastEventId);
         applyCase(msg, false);
       } else if (msg.type === "catch_up") {
+        msg.events.forEach(function (id) { seen[id] = true; });
         msg.cases.forEach(function (c) { applyCase(c, true); });
         lastEventId = Math.max(lastEventId, msg.last_event_id);
         root.dataset.lastEvent = String(lastEventId);

@@ -1,12 +1,17 @@
 """/ws/console/ with a real WebsocketCommunicator on the real ASGI application (session auth, origin check)."""
 
+import asyncio
+import contextlib
+
 import pytest
+import pytest_asyncio
 from channels.db import database_sync_to_async as sync_to_async  # closes its connections
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from dispatch import console
+from dispatch.consumers import EventTail
 from dispatch.models import Presence
 from ess.asgi import application
 from incidents import triage
@@ -16,12 +21,17 @@ from tests.factories import make_incident
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
 
-@pytest.fixture(autouse=True)
-def fresh_layer():
+@pytest_asyncio.fixture(autouse=True)
+async def fresh_layer():
     # The in-memory layer's queues belong to one event loop; each test has its own loop.
     channel_layers.backends.clear()
     console._LIVE_ROWS.clear()  # ids may repeat across tests on a flushed database
     yield
+    if EventTail.task is not None:
+        EventTail.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await EventTail.task
+        EventTail.task = None
     channel_layers.backends.clear()
 
 
@@ -162,3 +172,17 @@ async def test_consoles_of_one_process_share_one_render_of_a_change(operator):
         assert message["incident_id"] == case.pk
         await communicator.disconnect()
     assert len([key for key in console._LIVE_ROWS if key[0] == case.pk]) == 1
+
+
+async def test_a_change_published_in_another_process_still_arrives(operator, monkeypatch):
+    """Without Redis, line_worker's publish goes to its own in-memory layer; the console's tail of the
+    timeline delivers it anyway (with Redis the shared layer does)."""
+    communicator, _connected, _code = await connect(operator)
+    from ess import live
+
+    monkeypatch.setattr(live, "publish", lambda groups, message: None)  # published elsewhere, unheard here
+    case = await sync_to_async(make_incident)()
+    message = await communicator.receive_json_from(timeout=3)
+    assert message["incident_id"] == case.pk and message["kind"] == "created"
+    assert await communicator.receive_nothing(timeout=0.8)  # once, not again on every tail round
+    await communicator.disconnect()
