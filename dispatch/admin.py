@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dispatch.models import Agency, AgencyArea, Assignment, Responder
+from dispatch.models import Agency, AgencyArea, Assignment, CannedReply, Responder
 
 
 class AgencyAreaInline(admin.TabularInline):
@@ -29,3 +29,10 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_display = ["incident", "agency", "responder", "status", "assigned_at"]
     list_filter = ["status"]
     raw_id_fields = ["incident", "agency", "responder", "assigned_by"]
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["title", "text_th", "text_en"]

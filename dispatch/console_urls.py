@@ -11,5 +11,4 @@ urlpatterns = [
     path("case/<int:pk>/", console_views.case_panel, name="case"),
     path("case/<int:pk>/reporter/", console_views.reveal_reporter, name="reveal_reporter"),
     path("case/<int:pk>/<slug:action>/", console_views.case_action, name="act"),
-    path("attachment/<int:pk>/", console_views.attachment, name="attachment"),
 ]

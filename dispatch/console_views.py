@@ -7,18 +7,19 @@ with that fresh state (never a 500). Live updates to everyone else go out from t
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import console
+from dispatch.models import CannedReply
 from dispatch.scoping import visible_incidents
 from ess.roles import CONSOLE_ROLES, role_required
 from incidents import actions, geo, triage
 from incidents.errors import ActionRefused, InvalidInput
 from incidents.lifecycle import can_transition
-from incidents.models import Attachment, Category, Hotline, Incident, Priority, Status
+from incidents.models import Category, Hotline, Incident, Priority, Status
 
 
 def _filters_context(filters: console.QueueFilters) -> dict:
@@ -121,6 +122,7 @@ def _panel_context(request: HttpRequest, case: Incident, **extra) -> dict:
         "can_close": case.status == Status.TRIAGED or can_transition(case.status, Status.CLOSED),
         "handover_candidates": console.handover_candidates(user) if (holder or triage.is_supervisor(user)) else [],
         "show_identity": False,
+        "canned_replies": _canned_replies(case),
         **extra,
     }
 
@@ -167,9 +169,29 @@ ACTIONS = {
     "refer": lambda pk, user, post, v, req: triage.refer(
         pk, user, post.get("hotline", ""), note=post.get("note", ""), expected_version=v),
     "close": lambda pk, user, post, v, req: triage.close(pk, user, post.get("outcome", ""), expected_version=v),
+    "reply": lambda pk, user, post, v, req: triage.reply(pk, user, _reply_text(pk, post), expected_version=v),
     "hand_over": lambda pk, user, post, v, req: triage.hand_over(pk, user, _staff_member(post.get("to")),
                                                                  expected_version=v),
 }
+
+
+def _canned_replies(case: Incident) -> list[tuple[int, str, str]]:
+    """(id, title, text in the reporter's language) of the active canned replies."""
+    if not case.reporter_id:
+        return []
+    language = case.reporter.language
+    return [(r.pk, r.title, r.text_for(language)) for r in CannedReply.objects.filter(is_active=True)]
+
+
+def _reply_text(case_pk: int, post) -> str:
+    text = post.get("text", "").strip()
+    canned = post.get("canned", "")
+    if not text and canned.isdigit():
+        reply = CannedReply.objects.filter(pk=int(canned), is_active=True).first()
+        case = Incident.objects.select_related("reporter").get(pk=case_pk)
+        if reply is not None and case.reporter_id:
+            text = reply.text_for(case.reporter.language)
+    return text
 
 
 def _staff_member(user_id):
@@ -207,17 +229,3 @@ def reveal_reporter(request: HttpRequest, pk: int) -> HttpResponse:
     if case.reporter_id:
         actions.record(case, "identity_viewed", actor=request.user)
     return render(request, "console/index.html#panel", _panel_context(request, case, show_identity=True))
-
-
-@role_required(*CONSOLE_ROLES)
-@require_GET
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
-    """A reporter's photo, to staff who can see its case only (never from MEDIA_URL)."""
-    item = get_object_or_404(Attachment, pk=pk, incident__in=visible_incidents(request.user))
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404(item.file.name) from exc
-    response = FileResponse(handle, content_type=item.content_type or "application/octet-stream")
-    response["Cache-Control"] = "private, no-store"
-    return response

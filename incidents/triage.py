@@ -67,9 +67,27 @@ REFERRAL_MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def referral_message(hotline: str, language: str) -> str:
-    table = REFERRAL_MESSAGES[hotline]
+# What a safe-contact reporter gets instead (their phone's notification preview may be read by the person
+# hurting them): the number only, no subject.
+REFERRAL_NEUTRAL: dict[str, dict[str, str]] = {
+    hotline: {Language.THAI: f"ติดต่อได้ที่หมายเลข {hotline} ตลอด 24 ชั่วโมง",
+              Language.ENGLISH: f"You can call {hotline} at any time."}
+    for hotline in Hotline.values
+}
+LINE_TEXT_LIMIT = 5000  # characters in one LINE text message
+
+
+def referral_message(hotline: str, language: str, *, neutral: bool = False) -> str:
+    table = (REFERRAL_NEUTRAL if neutral else REFERRAL_MESSAGES)[hotline]
     return table.get(language, table[Language.THAI])
+
+
+def _send(case: Incident, actor, text: str, *, neutral_text: str | None = None):
+    """Queue a text to the case's reporter through the LINE outbox (#3), inside the caller's transaction:
+    it goes out only if the action commits, and shows in the conversation with its delivery state."""
+    from incidents.line.outbox import send_to_reporter
+
+    return send_to_reporter(case.reporter, text, incident=case, sent_by=actor, neutral_text=neutral_text)
 
 
 # --- who may act ---------------------------------------------------------------------------------------
@@ -447,11 +465,33 @@ def refer(incident: Incident | int, actor, hotline: str, *, note: str = "",
         if fields:
             save_case(case, fields)
         language = case.reporter.language if case.reporter_id else Language.THAI
+        message = referral_message(hotline, language)
         case = do_transition(
             case.pk, Status.REFERRED, actor=actor,
-            data={"hotline": hotline, "note": note.strip()[:2000], "message": referral_message(hotline, language)},
+            data={"hotline": hotline, "note": note.strip()[:2000], "message": message},
             extra_fields={"referred_to": hotline, "claimed_by": None, "claim_expires_at": None},
         )
+        if case.reporter_id and case.reporter.is_reachable:
+            _send(case, actor, message, neutral_text=referral_message(hotline, language, neutral=True))
+    return case
+
+
+def reply(incident: Incident | int, actor, text: str, *, expected_version: int | None = None) -> Incident:
+    """Write to the reporter on LINE from the case panel (free text or a canned reply). Goes out through
+    the outbox; a safe-contact reporter gets it only when they next write (the outbox withholds it)."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(_("The message is empty."))
+    if len(text) > LINE_TEXT_LIMIT:
+        raise InvalidInput(_("A LINE message holds at most %(n)d characters.") % {"n": LINE_TEXT_LIMIT})
+    with _acting(incident, actor, expected_version, must_be_open=False) as (case, fields):
+        if case.reporter_id is None:
+            raise InvalidInput(_("Case %(ref)s has no reporter on LINE.") % {"ref": case.reference})
+        if not case.reporter.is_reachable:
+            raise NotAllowed(_("The reporter has blocked ESS on LINE: a message would never arrive."))
+        if fields:
+            save_case(case, fields)
+        _send(case, actor, text)
     return case
 
 

@@ -110,6 +110,13 @@
   document.body.addEventListener("htmx:afterSettle", function (e) {
     if (e.detail.elt && e.detail.elt.id === "queue-body") { syncAllMarkers(false); markOpenRow(); updateCount(); }
   });
+  // A canned reply fills the message box, in the reporter's language, for the operator to adjust.
+  document.addEventListener("change", function (e) {
+    if (!e.target.matches("[data-canned]")) return;
+    var option = e.target.selectedOptions[0];
+    var box = e.target.form.querySelector("[data-reply]");
+    if (option && option.dataset.text && box) { box.value = option.dataset.text; box.focus(); }
+  });
   document.addEventListener("click", function (e) {
     var link = e.target.closest("[data-case-link]");
     if (link) { e.preventDefault(); openCase(link.dataset.caseLink); return; }

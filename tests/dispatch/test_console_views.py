@@ -260,23 +260,6 @@ def test_the_panel_hands_one_case_over(op_client, operator, supervisor_bkk):
     assert "Choose who takes" in act(op_client, Incident.objects.get(pk=case.pk), "hand_over", to="").content.decode()
 
 
-def test_a_photo_is_served_only_to_staff_who_see_its_case(client, operator, supervisor_cm, settings, tmp_path):
-    from django.core.files.base import ContentFile
-
-    from incidents.models import Attachment
-
-    settings.MEDIA_ROOT = tmp_path
-    case = make_incident()
-    photo = Attachment.objects.create(incident=case, content_type="image/jpeg")
-    photo.file.save("pin.jpg", ContentFile(b"\xff\xd8\xff jpeg bytes"))
-    client.force_login(operator)
-    response = client.get(f"/console/attachment/{photo.pk}/")
-    assert response.status_code == 200 and b"".join(response.streaming_content).endswith(b"jpeg bytes")
-    assert response["Cache-Control"] == "private, no-store"
-    client.force_login(supervisor_cm)
-    assert client.get(f"/console/attachment/{photo.pk}/").status_code == 404
-
-
 def test_the_map_shows_responders_positions_within_the_viewers_provinces(client, operator, supervisor_cm,
                                                                         responder_bkk):
     responder = responder_bkk.responder
@@ -286,3 +269,36 @@ def test_the_map_shows_responders_positions_within_the_viewers_provinces(client,
     assert "13.745" in client.get("/console/").content.decode()
     client.force_login(supervisor_cm)
     assert "13.745" not in client.get("/console/").content.decode()
+
+
+def test_a_canned_reply_goes_out_in_the_reporters_language(op_client):
+    from dispatch.models import CannedReply
+    from incidents.models import Message
+
+    canned = CannedReply.objects.get(title__startswith="รับเรื่องแล้ว")
+    case = make_incident(reporter=ReporterFactory(language="en"))
+    panel = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
+    assert "Send on LINE" in panel and canned.text_en in panel
+    act(op_client, case, "reply", canned=canned.pk, text="")
+    message = Message.objects.get(incident=case, direction="out")
+    assert message.text == canned.text_en
+
+
+def test_a_free_text_reply_from_the_panel_appears_in_the_conversation(op_client):
+    case = make_incident()
+    body = act(op_client, case, "reply", text="กรุณาอยู่ในที่ปลอดภัย").content.decode()
+    assert "กรุณาอยู่ในที่ปลอดภัย" in body and "Queued" in body
+
+
+def test_the_panel_shows_a_reporters_photo_through_the_staff_only_view(op_client, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from incidents.models import Attachment, Message
+
+    settings.MEDIA_ROOT = tmp_path
+    case = make_incident()
+    message = Message.objects.create(reporter=case.reporter, incident=case, direction="in", kind="image")
+    photo = Attachment(incident=case, message=message, content_type="image/jpeg")
+    photo.file.save("p.jpg", ContentFile(b"\xff\xd8\xff"))
+    body = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
+    assert f'src="/attachments/{photo.pk}/"' in body

@@ -240,11 +240,11 @@ def test_it_refers_with_a_message_in_the_reporters_language(operator):
     case = make_incident(reporter=ReporterFactory(language=Language.ENGLISH))
     case = triage.refer(case, operator, Hotline.MEDICAL_1669, note="chest pain")
     assert (case.status, case.referred_to, case.claimed_by) == (Status.REFERRED, "1669", None)
-    event = IncidentEvent.objects.filter(incident=case).last()
+    event = IncidentEvent.objects.get(incident=case, kind="status")
     assert event.data["message"].startswith("Your report needs medical help")
     thai = triage.refer(make_incident(), operator, Hotline.POLICE_191)
-    assert "191" in IncidentEvent.objects.filter(incident=thai).last().data["message"]
-    assert "ตำรวจ" in IncidentEvent.objects.filter(incident=thai).last().data["message"]
+    message = IncidentEvent.objects.get(incident=thai, kind="status").data["message"]
+    assert "191" in message and "ตำรวจ" in message
 
 
 def test_it_refuses_an_unknown_hotline(operator):
@@ -303,3 +303,45 @@ def test_hand_over_all_moves_every_live_claim_and_keeps_what_the_receiver_cannot
     assert sorted(c.pk for c in done) == sorted(c.pk for c in bkk)
     assert len(kept) == 1 and cm.reference in kept[0]
     assert Incident.objects.get(pk=cm.pk).claimed_by == operator
+
+
+# --- writing to the reporter (through #3's outbox) ------------------------------------------------------
+
+def outbound(case):
+    from incidents.models import Message
+
+    return list(Message.objects.filter(incident=case, direction="out").order_by("id"))
+
+
+def test_a_reply_is_queued_in_the_outbox_and_shows_on_the_timeline(operator):
+    case = make_incident()
+    triage.reply(case, operator, " เจ้าหน้าที่กำลังไป ")
+    (message,) = outbound(case)
+    assert (message.text, message.delivery, message.sent_by, message.reporter) == (
+        "เจ้าหน้าที่กำลังไป", "queued", operator, case.reporter)
+    assert IncidentEvent.objects.filter(incident=case, kind="message").exists()
+    assert Incident.objects.get(pk=case.pk).claimed_by == operator
+
+
+def test_a_reply_is_refused_when_empty_too_long_unreachable_or_not_the_holder(operator, other_operator):
+    case = make_incident()
+    with pytest.raises(InvalidInput):
+        triage.reply(case, operator, "  ")
+    with pytest.raises(InvalidInput):
+        triage.reply(case, operator, "ก" * 5001)
+    triage.claim(case, other_operator)
+    with pytest.raises(ClaimHeld):
+        triage.reply(case, operator, "hello")
+    blocked = make_incident(reporter=ReporterFactory(is_reachable=False))
+    with pytest.raises(NotAllowed, match="blocked"):
+        triage.reply(blocked, operator, "hello")
+    assert outbound(case) == [] and outbound(blocked) == []
+
+
+def test_a_referral_tells_the_reporter_and_a_safe_contact_only_neutrally(operator):
+    case = triage.refer(make_incident(reporter=ReporterFactory(language=Language.ENGLISH)), operator, "1669")
+    assert outbound(case)[0].text.startswith("Your report needs medical help")
+    safe = triage.refer(make_incident(reporter=ReporterFactory(safe_contact_only=True)), operator, "191")
+    assert outbound(safe)[0].text == "ติดต่อได้ที่หมายเลข 191 ตลอด 24 ชั่วโมง"
+    blocked = triage.refer(make_incident(reporter=ReporterFactory(is_reachable=False)), operator, "1300")
+    assert blocked.status == Status.REFERRED and outbound(blocked) == []
