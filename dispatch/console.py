@@ -269,6 +269,24 @@ def describe_event(event: IncidentEvent) -> str:
         return _("Note: %(text)s") % {"text": data.get("text", "")}
     if kind == "duplicate_merged":
         return _("Case %(ref)s merged into this one as a duplicate") % {"ref": data.get("duplicate", "")}
+    if kind == "message":
+        text = data.get("text") or _label(Message.Kind, data.get("kind", "other"))
+        if data.get("direction") == Message.Direction.OUT:
+            return _("To the reporter: %(text)s") % {"text": text}
+        return _("From the reporter: %(text)s") % {"text": text}
+    if kind == "attachment":
+        return _("Photo or file received")
+    if kind == "location":
+        return _("The reporter sent a new location")
+    if kind == "category":
+        return _("Category: %(old)s → %(new)s") % {
+            "old": _label(Category, data.get("from", "")), "new": _label(Category, data.get("to", ""))}
+    if kind == "reporter_unreachable":
+        return _("The reporter blocked ESS on LINE: messages no longer arrive")
+    if kind == "reporter_reachable":
+        return _("The reporter follows ESS on LINE again")
+    if kind == "delivery_failed":
+        return _("A message to the reporter could not be delivered: %(error)s") % {"error": data.get("error", "")}
     if kind == "handed_over":
         return _("Claim handed over from %(from)s to %(to)s") % {"from": data.get("from") or "—", "to": data.get("to")}
     if kind == "identity_viewed":

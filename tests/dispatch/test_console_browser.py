@@ -1,10 +1,18 @@
 """The console in a real headless chromium against daphne: live rows and markers, claims seen by others."""
 
+import urllib.request
+import uuid
+
 import pytest
 
+from incidents.line import fake_platform as fake
 from incidents.models import Incident
 from tests.browser import in_thread, login, new_page, start_daphne
 from tests.factories import make_incident
+from tests.incidents.line import conftest as line_harness
+
+# The LINE test harness's fixtures (the fake LINE platform, `line`), made available to this module.
+fake_line, line = line_harness.fake_line, line_harness.line
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,13 +36,22 @@ def wait_live(page):
     page.wait_for_selector("#conn.online", timeout=5000)
 
 
-def test_a_new_case_appears_in_the_queue_and_on_the_map_without_a_reload(page, operator):
-    # The LINE webhook (#3) is not on main yet: the case is opened inside the server process the way the
-    # intake opens it (incidents.actions.do_create_incident), so it is announced on the server's layer.
+def test_a_signed_line_webhook_opens_a_case_whose_row_and_marker_appear_without_a_reload(page, request, operator):
+    line = request.getfixturevalue("line")
     login(page, operator, language="en")
     wait_live(page)
     page.evaluate("window.__notReloaded = true")
-    case = open_case(page, priority=1)
+    citizen = f"U{uuid.uuid4().hex}"
+    body = fake.body_of([line.pin(citizen, "bangkok")])  # a pin alone is a report
+    request = urllib.request.Request(
+        f"{page.ess_server.url}/line/webhook/", data=body, method="POST",
+        headers={"Content-Type": "application/json", "X-Line-Signature": fake.signature(body, line_harness.SECRET)})
+    with urllib.request.urlopen(request, timeout=5) as response:  # the real webhook, on daphne
+        assert response.status == 200
+    # line_worker runs as its own process in production: here a thread of the test process, so the
+    # case is announced from outside the server (through Redis, or the console's timeline tail).
+    in_thread(line.work)
+    case = Incident.objects.get(reporter__line_user_id=citizen)
     row = page.wait_for_selector(f"#case-{case.pk}", timeout=1500)
     assert case.reference in row.inner_text()
     assert "fresh" in row.get_attribute("class")

@@ -302,3 +302,16 @@ def test_the_panel_shows_a_reporters_photo_through_the_staff_only_view(op_client
     photo.file.save("p.jpg", ContentFile(b"\xff\xd8\xff"))
     body = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
     assert f'src="/attachments/{photo.pk}/"' in body
+
+
+def test_the_timeline_reads_in_words(op_client, operator):
+    from incidents import actions
+    from incidents.models import Message
+
+    case = triage.set_triage(make_incident(category=Category.UNSPECIFIED), operator, category="threat", priority=1)
+    actions.do_attach_message(case, Message.objects.create(reporter=case.reporter, direction="in", text="ช่วยด้วย"))
+    actions.do_mark_reporter_unreachable(case.reporter)
+    body = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
+    for line in ("Case opened (line)", "Triage: category", "Status: New → Triaged",
+                 "From the reporter: ช่วยด้วย", "The reporter blocked ESS on LINE"):
+        assert line in body, line
