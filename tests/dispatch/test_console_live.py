@@ -36,8 +36,8 @@ async def test_a_case_created_through_one_daphne_shows_on_a_console_of_another(o
             assert message["incident_id"] == created["pk"]
             assert created["repr"] in message["row"]
     finally:
-        first.stop()
-        second.stop()
+        await sync_to_async(first.stop)()
+        await sync_to_async(second.stop)()
 
 
 async def test_a_real_daphne_refuses_an_anonymous_console_socket():
@@ -48,4 +48,4 @@ async def test_a_real_daphne_refuses_an_anonymous_console_socket():
                 await http.ws_connect(f"{server.ws_url}/ws/console/", headers={"Origin": server.url})
             assert refused.value.status == 403
     finally:
-        server.stop()
+        await sync_to_async(server.stop)()
