@@ -82,7 +82,7 @@ async def measure_latency(server_in, server_out, consoles: int, rounds: int) -> 
             sockets.append(ws)
         samples: list[float] = []
         loop = asyncio.get_running_loop()
-        for _ in range(rounds):
+        for round_ in range(rounds + 1):  # round 0 warms up (imports, caches) and is not counted
             started = time.perf_counter()
             created = await loop.run_in_executor(
                 None, lambda: server_in.call("tests.factories.make_incident",
@@ -94,8 +94,104 @@ async def measure_latency(server_in, server_out, consoles: int, rounds: int) -> 
                     if message.get("type") == "case" and message["incident_id"] == pk:
                         return (time.perf_counter() - started) * 1000
 
-            samples.extend(await asyncio.gather(*(wait_for(ws) for ws in sockets)))
+            got = await asyncio.gather(*(wait_for(ws) for ws in sockets))
+            if round_:
+                samples.extend(got)
             await asyncio.sleep(0.05)
+        for ws in sockets:
+            await ws.close()
+    return samples
+
+
+class LineWorker:
+    """`line_worker` in a thread of this process (in production it is its own process): processes the
+    webhook events daphne stored, replies to the fake LINE platform."""
+
+    def __init__(self):
+        import threading
+
+        from django.conf import settings
+
+        from incidents.line import fake_platform
+
+        self.platform = fake_platform.serve()
+        settings.LINE_API_BASE_URL = settings.LINE_DATA_API_BASE_URL = self.platform.url
+        self.stop_flag = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        from django.db import close_old_connections
+
+        from incidents.line import worker
+
+        while not self.stop_flag.is_set():
+            close_old_connections()
+            if not worker.run_once():
+                self.stop_flag.wait(0.02)
+
+    def stop(self):
+        self.stop_flag.set()
+        self.thread.join(10)
+        self.platform.stop()
+
+
+def post_webhook_pin(server, worker: LineWorker) -> None:
+    """A citizen shares a location (a pin alone opens a case): a signed webhook POST to daphne."""
+    import urllib.request
+    import uuid
+
+    from django.conf import settings
+
+    from incidents.line import fake_platform as fake
+
+    user = f"U{uuid.uuid4().hex}"
+    event = fake.make_event("message", user, reply_token=worker.platform.platform.issue_reply_token(user),
+                            message=fake.location_message(**fake.PLACES["bangkok"]))
+    body = fake.body_of([event])
+    request = urllib.request.Request(
+        f"{server.url}/line/webhook/", data=body, method="POST",
+        headers={"Content-Type": "application/json",
+                 "X-Line-Signature": fake.signature(body, settings.LINE_CHANNEL_SECRET)})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+async def measure_webhook_latency(server_in, server_out, consoles: int, rounds: int, worker) -> list[float]:
+    """Milliseconds from the signed webhook POST to each console's receipt of the new case's row."""
+    import aiohttp
+
+    cookies = operator_sessions(consoles)
+    async with aiohttp.ClientSession() as http:
+        sockets = []
+        for cookie in cookies:
+            ws = await http.ws_connect(f"{server_out.ws_url}/ws/console/",
+                                       headers={"Origin": server_out.url, "Cookie": f"sessionid={cookie}"})
+            await ws.send_json({"type": "catch_up", "after": 10**12})
+            await ws.receive_json(timeout=10)
+            sockets.append(ws)
+        samples: list[float] = []
+        loop = asyncio.get_running_loop()
+        for round_ in range(rounds + 1):  # round 0 warms up (imports, caches) and is not counted
+            started = time.perf_counter()
+            await loop.run_in_executor(None, post_webhook_pin, server_in, worker)
+
+            async def wait_for(ws, started=started):
+                while True:
+                    message = await ws.receive_json(timeout=15)
+                    if message.get("type") == "case" and message.get("kind") == "created":
+                        return (time.perf_counter() - started) * 1000
+
+            got = await asyncio.gather(*(wait_for(ws) for ws in sockets))
+            if round_:
+                samples.extend(got)
+            await asyncio.sleep(0.3)  # let the bot's follow-up events (its answers) pass
+            for ws in sockets:  # drop the follow-up events of that case before the next round
+                while True:
+                    try:
+                        await ws.receive_json(timeout=0.05)
+                    except TimeoutError:
+                        break
         for ws in sockets:
             await ws.close()
     return samples
@@ -185,18 +281,28 @@ def main() -> None:
     two = bool(settings.REDIS_URL)
     server_out = start_daphne()
     server_in = start_daphne() if two else server_out
+    worker = LineWorker()
     try:
-        print(f"\nNew case → row shown on N consoles (ms; {args.rounds} cases each; "
-              f"{'created through a second daphne, via Redis' if two else 'one daphne process'})")
+        where = "through a second daphne, via Redis" if two else "one daphne process"
+        print(f"\n(a) Case opened inside daphne → row shown on N consoles (ms; {args.rounds} cases each; {where})")
         print(f"{'N':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
         for n in args.consoles:
             samples = asyncio.run(measure_latency(server_in, server_out, n, args.rounds))
+            print(f"{n:>4} {percentile(samples, 50):8.1f} {percentile(samples, 95):8.1f} "
+                  f"{percentile(samples, 99):8.1f} {max(samples):8.1f}")
+        relay = "Redis" if two else "the consoles' timeline tail (in-memory layer)"
+        print(f"\n(b) Signed LINE webhook → line_worker (another process) opens the case → row shown on N "
+              f"consoles (ms; {args.rounds} cases each; via {relay})")
+        print(f"{'N':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
+        for n in args.consoles:
+            samples = asyncio.run(measure_webhook_latency(server_in, server_out, n, args.rounds, worker))
             print(f"{n:>4} {percentile(samples, 50):8.1f} {percentile(samples, 95):8.1f} "
                   f"{percentile(samples, 99):8.1f} {max(samples):8.1f}")
     except Exception:
         print("".join(server_out.log[-20:]), file=sys.stderr)
         raise
     finally:
+        worker.stop()
         server_out.stop()
         if two:
             server_in.stop()
