@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 # Close codes the client can tell apart from a network drop (4000-4999 are the application's).
 CLOSE_FORBIDDEN = 4403
-TAIL_INTERVAL = 0.5  # seconds
+TAIL_INTERVAL = 0.25  # seconds: one indexed query per process, whatever the number of consoles
 
 
 class EventTail:
