@@ -268,6 +268,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--render-runs", type=int, default=20)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["a", "b", "render"], help="Parts to skip.")
     args = parser.parse_args()
 
     setup_django()
@@ -286,7 +287,7 @@ def main() -> None:
         where = "through a second daphne, via Redis" if two else "one daphne process"
         print(f"\n(a) Case opened inside daphne → row shown on N consoles (ms; {args.rounds} cases each; {where})")
         print(f"{'N':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
-        for n in args.consoles:
+        for n in args.consoles if "a" not in args.skip else []:
             samples = asyncio.run(measure_latency(server_in, server_out, n, args.rounds))
             print(f"{n:>4} {percentile(samples, 50):8.1f} {percentile(samples, 95):8.1f} "
                   f"{percentile(samples, 99):8.1f} {max(samples):8.1f}")
@@ -294,12 +295,14 @@ def main() -> None:
         print(f"\n(b) Signed LINE webhook → line_worker (another process) opens the case → row shown on N "
               f"consoles (ms; {args.rounds} cases each; via {relay})")
         print(f"{'N':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
-        for n in args.consoles:
+        for n in args.consoles if "b" not in args.skip else []:
             samples = asyncio.run(measure_webhook_latency(server_in, server_out, n, args.rounds, worker))
             print(f"{n:>4} {percentile(samples, 50):8.1f} {percentile(samples, 95):8.1f} "
                   f"{percentile(samples, 99):8.1f} {max(samples):8.1f}")
     except Exception:
-        print("".join(server_out.log[-20:]), file=sys.stderr)
+        for server in {id(server_out): server_out, id(server_in): server_in}.values():
+            log = "".join(server.log)
+            print(log[log.find("Traceback"):][:6000] if "Traceback" in log else log[-3000:], file=sys.stderr)
         raise
     finally:
         worker.stop()
@@ -307,6 +310,8 @@ def main() -> None:
         if two:
             server_in.stop()
 
+    if "render" in args.skip:
+        return
     started = time.perf_counter()
     fill(args.cases)
     from incidents.models import Incident

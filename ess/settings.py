@@ -128,7 +128,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("REDIS_PREFIX", "ess")},
+            "CONFIG": {
+                # socket_timeout=None: redis-py 8 reads with a 5 s timeout by default, which aborts the
+                # layer's blocking BZPOPMIN and tears every idle websocket down (1011) every 5 s
+                # (django/channels_redis#422). Connecting still times out.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_connect_timeout": 5}],
+                "prefix": env_str("REDIS_PREFIX", "ess"),
+            },
         }
     }
     CACHES = {

@@ -187,3 +187,16 @@ async def test_a_change_published_in_another_process_still_arrives(operator, mon
     assert message["incident_id"] == case.pk and message["kind"] == "created"
     assert await communicator.receive_nothing(timeout=0.8)  # once, not again on every tail round
     await communicator.disconnect()
+
+
+@pytest.mark.redis
+async def test_an_idle_console_outlives_the_redis_clients_read_timeout(operator):
+    """redis-py 8 reads with a 5 s timeout by default, which tore every idle consumer down (1011) every
+    5 s under channels-redis; ess.settings turns the read timeout off for the channel layer."""
+    communicator, connected, _code = await connect(operator)
+    assert connected
+    await asyncio.sleep(6.5)
+    case = await sync_to_async(make_incident)()
+    message = await communicator.receive_json_from(timeout=3)
+    assert message["incident_id"] == case.pk
+    await communicator.disconnect()
