@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dispatch.models import Agency, AgencyArea, Assignment, CannedReply, Responder
+from dispatch.models import Agency, AgencyArea, Assignment, CannedReply, ExportRecord, Responder
 
 
 class AgencyAreaInline(admin.TabularInline):
@@ -29,6 +29,21 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_display = ["incident", "agency", "responder", "status", "assigned_at"]
     list_filter = ["status"]
     raw_id_fields = ["incident", "agency", "responder", "assigned_by"]
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    """The audit trail of case exports: read-only."""
+
+    list_display = ["created_at", "user", "role", "rows", "with_identity"]
+    list_filter = ["with_identity", "role"]
+    readonly_fields = ["user", "role", "created_at", "query", "rows", "with_identity"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CannedReply)
