@@ -164,7 +164,8 @@
     var show = tr && matchesFilters(tr, c.open) && (old || !searching);
     if (old) old.remove();
     if (show) {
-      if (old && old.classList.contains("selected")) tr.classList.add("selected");
+      // A later change of a case just announced keeps its highlight (and the selection).
+      ["selected", "fresh"].forEach(function (name) { if (old && old.classList.contains(name)) tr.classList.add(name); });
       insertSorted(tr);
       htmx.process(tr);
       syncMarker(tr);
@@ -204,6 +205,8 @@
   }
   function announce(tr) {
     tr.classList.add("fresh");
+    var id = tr.id;
+    setTimeout(function () { var row = document.getElementById(id); if (row) row.classList.remove("fresh"); }, 6000);
     if (document.hidden || !document.hasFocus()) { unseen += 1; document.title = "(" + unseen + ") " + baseTitle; }
     beep();
   }
