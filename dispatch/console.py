@@ -224,6 +224,9 @@ def conversation(case: Incident) -> dict:
     by_message = {a.message_id: a for a in attachments if a.message_id}
     return {
         "conversation": [{"message": m, "attachment": by_message.get(m.pk)} for m in messages],
+        # The outbox sends within a second or so; the page re-reads the panel until it has.
+        "pending_delivery": any(m.direction == Message.Direction.OUT and m.delivery == Message.Delivery.QUEUED
+                                for m in messages),
         "loose_attachments": [a for a in attachments if not a.message_id],
     }
 

@@ -103,8 +103,26 @@
     L.tileLayer(root.dataset.tileUrl, { maxZoom: 19 }).addTo(minimap);
     L.circleMarker(at, { radius: 8, color: "#c0262d", weight: 3 }).addTo(minimap);
   }
+  // Messages to the reporter show "queued" until the outbox has sent them: look again a few times.
+  var pendingTimer = null, pendingTries = 0;
+  function watchDelivery() {
+    clearTimeout(pendingTimer);
+    var body = document.querySelector("#panel .panel-body");
+    if (!body || body.dataset.pending !== "1") { pendingTries = 0; return; }
+    if (pendingTries >= 10) return;
+    pendingTries += 1;
+    pendingTimer = setTimeout(function () {
+      var now = document.querySelector("#panel .panel-body");
+      if (now && now.dataset.case === body.dataset.case && !panelTyping()) openCase(body.dataset.case);
+    }, 2000);
+  }
+  function panelTyping() {
+    var panel = document.getElementById("panel");
+    return Array.prototype.some.call(panel.querySelectorAll("input[type=text], input:not([type]), textarea"),
+      function (el) { return el.value.trim() !== ""; });
+  }
   document.body.addEventListener("htmx:afterSwap", function (e) {
-    if (e.detail.target.id === "panel") { initMinimap(); markOpenRow(); }
+    if (e.detail.target.id === "panel") { initMinimap(); markOpenRow(); watchDelivery(); }
   });
   // htmx replaced the queue (filters, polling): the map follows the rows.
   document.body.addEventListener("htmx:afterSettle", function (e) {
@@ -177,15 +195,21 @@
     markOpenRow();
     updateCount();
     if (panelCaseId() === id) refreshPanel(id, c.event_id);
+    if (CLAIM_KINDS.indexOf(c.kind) >= 0 && !quiet) refreshStaffSoon();
+  }
+  // Each operator's load on the staff strip follows claims (debounced: a hand-over moves many at once).
+  var CLAIM_KINDS = ["claimed", "released", "claim_taken_over", "handed_over", "status"];
+  var staffTimer = null;
+  function refreshStaffSoon() {
+    clearTimeout(staffTimer);
+    staffTimer = setTimeout(function () { htmx.trigger(document.body, "staff-refresh"); }, 1000);
   }
   function refreshPanel(id, eventId) {
     var panel = document.getElementById("panel");
     var body = panel.querySelector(".panel-body");
     // The panel already shows this event (e.g. our own action's answer): keep it and its message.
     if (body && eventId <= parseInt(body.dataset.event || "0", 10)) return;
-    var typing = Array.prototype.some.call(panel.querySelectorAll("input[type=text], input:not([type]), textarea"),
-      function (el) { return el.value.trim() !== ""; });
-    if (typing) {
+    if (panelTyping()) {
       if (!panel.querySelector(".notice.stale")) {
         var p = document.createElement("p");
         p.className = "notice error stale";

@@ -288,6 +288,12 @@ def test_a_free_text_reply_from_the_panel_appears_in_the_conversation(op_client)
     case = make_incident()
     body = act(op_client, case, "reply", text="กรุณาอยู่ในที่ปลอดภัย").content.decode()
     assert "กรุณาอยู่ในที่ปลอดภัย" in body and "Queued" in body
+    assert 'data-pending="1"' in body  # the page looks again until the outbox has sent it
+    from incidents.models import Message
+
+    Message.objects.filter(incident=case, direction="out").update(delivery="sent")
+    body = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
+    assert 'data-pending=""' in body and "Sent" in body
 
 
 def test_the_panel_shows_a_reporters_photo_through_the_staff_only_view(op_client, settings, tmp_path):
