@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dispatch.models import Agency, AgencyArea, Assignment, Responder
+from dispatch.models import Agency, AgencyArea, Assignment, Responder, RoutingRule
 
 
 class AgencyAreaInline(admin.TabularInline):
@@ -26,6 +26,15 @@ class ResponderAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["incident", "agency", "responder", "status", "assigned_at"]
-    list_filter = ["status"]
+    list_display = ["incident", "agency", "responder", "status", "assigned_at", "escalation_level"]
+    list_filter = ["status", "escalation_level"]
     raw_id_fields = ["incident", "agency", "responder", "assigned_by"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """The routing table dispatch.routing reads: which agency kinds a category or triage flag needs."""
+
+    list_display = ["__str__", "category", "flag", "agency_kind", "is_active", "why"]
+    list_filter = ["agency_kind", "is_active", "category"]
+    list_editable = ["is_active"]

@@ -1,0 +1,92 @@
+"""What the reporter hears on LINE as help moves, in their language (from their LINE profile, not the
+browser): one neutral message per case milestone. Neutral means no category words and nothing that tells
+someone reading the phone's notification preview what happened — some reporters share a phone with the
+person hurting them (DESIGN.md §4b).
+
+`notify_reporters()` is the ONE entry point; dispatch.assignments calls it inside the transaction that
+moves the case, so a rolled-back change never messages anyone.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from incidents.models import Incident, Language, Reporter, Status
+
+log = logging.getLogger(__name__)
+
+# Case status reached → {language: text}. {ref} is the case reference the reporter was given.
+MESSAGES: dict[str, dict[str, str]] = {
+    Status.DISPATCHED: {
+        Language.THAI: "ความคืบหน้าเรื่อง {ref}: เราส่งเรื่องให้เจ้าหน้าที่ในพื้นที่แล้ว กำลังประสานความช่วยเหลือ",
+        Language.ENGLISH: "Update on {ref}: we have passed your report to staff in your area, who are arranging help.",
+    },
+    Status.EN_ROUTE: {
+        Language.THAI: "ความคืบหน้าเรื่อง {ref}: เจ้าหน้าที่กำลังเดินทางไปหาคุณ",
+        Language.ENGLISH: "Update on {ref}: staff are on their way to you.",
+    },
+    Status.ON_SCENE: {
+        Language.THAI: "ความคืบหน้าเรื่อง {ref}: เจ้าหน้าที่ไปถึงที่หมายแล้ว",
+        Language.ENGLISH: "Update on {ref}: staff have arrived.",
+    },
+    Status.RESOLVED: {
+        Language.THAI: "ความคืบหน้าเรื่อง {ref}: เจ้าหน้าที่ดำเนินการเรียบร้อยแล้ว หากยังต้องการความช่วยเหลือ "
+        "พิมพ์ในแชตนี้ได้ทุกเมื่อ",
+        Language.ENGLISH: "Update on {ref}: staff have finished. If you still need help, write in this chat "
+        "at any time.",
+    },
+}
+
+
+@dataclass
+class PlannedUpdate:
+    reporter: Reporter
+    text: str
+    sent: bool  # False: withheld (safe contact, unreachable) or no LINE outbox to send through
+    why_not: str = ""
+
+
+def text_for(status: str, language: str, reference: str) -> str | None:
+    table = MESSAGES.get(status)
+    if table is None:
+        return None
+    return table.get(language, table[Language.THAI]).format(ref=reference)
+
+
+def recipients(incident: Incident) -> list[Reporter]:
+    """The case's reporter and the reporters of the cases merged into it as duplicates (they hear the
+    master's news), each once."""
+    seen: dict[int, Reporter] = {}
+    if incident.reporter_id:
+        seen[incident.reporter_id] = incident.reporter
+    for dup in incident.duplicates.select_related("reporter").exclude(reporter=None):
+        seen.setdefault(dup.reporter_id, dup.reporter)
+    return list(seen.values())
+
+
+def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
+    """Tell the reporters of `incident` that the case reached `status` (no-op for statuses without a
+    message). Safe-contact reporters get nothing pushed: they hear from us only when they write first."""
+    out = []
+    for reporter in recipients(incident):
+        text = text_for(status, reporter.language, incident.reference)
+        if text is None:
+            continue
+        if reporter.safe_contact_only:
+            out.append(PlannedUpdate(reporter, text, False, "safe_contact"))
+        elif not reporter.is_reachable or not reporter.line_user_id:
+            out.append(PlannedUpdate(reporter, text, False, "unreachable"))
+        else:
+            sent = _deliver(reporter, incident, text)
+            out.append(PlannedUpdate(reporter, text, sent, "" if sent else "no_outbox"))
+    return out
+
+
+def _deliver(reporter: Reporter, incident: Incident, text: str) -> bool:
+    """Hand the text to the LINE outbox (#3), which sends it durably with retries."""
+    try:
+        from incidents.line import outbox  # noqa: PLC0415 — lands with the LINE intake (#3)
+    except ImportError:
+        log.warning("LINE outbox not installed: update for %s not sent", incident.reference)
+        return False
+    outbox.send_text(reporter, text, incident=incident)
+    return True
