@@ -113,9 +113,9 @@ def _follow(case: Incident, *, actor=None, now=None) -> Incident:
     current = case.status
     if target == current:
         return case
-    if target in PROGRESS and current in PROGRESS:
-        if target != Status.TRIAGED and PROGRESS.index(target) < PROGRESS.index(current):
-            return case  # one agency moved back (declined, cancelled) while another is further along
+    if (target in PROGRESS and current in PROGRESS and target != Status.TRIAGED
+            and PROGRESS.index(target) < PROGRESS.index(current)):
+        return case  # one agency dropped out (declined, cancelled) while another is further along
     if not can_transition(current, target):
         return case
     extra, data = {}, {"by": "assignments"}

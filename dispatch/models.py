@@ -77,6 +77,14 @@ class Responder(models.Model):
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
 
+    def report_position(self, latitude: float, longitude: float, now=None) -> None:
+        """Store where the phone says the responder is (recommendation measures from here)."""
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValueError("latitude/longitude out of range")
+        self.last_latitude, self.last_longitude = latitude, longitude
+        self.last_position_at = now or timezone.now()
+        self.save(update_fields=["last_latitude", "last_longitude", "last_position_at"])
+
 
 class AssignmentStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for acknowledgement")

@@ -84,7 +84,7 @@ def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
 def _deliver(reporter: Reporter, incident: Incident, text: str) -> bool:
     """Hand the text to the LINE outbox (#3), which sends it durably with retries."""
     try:
-        from incidents.line import outbox  # noqa: PLC0415 — lands with the LINE intake (#3)
+        from incidents.line import outbox  # lands with the LINE intake (#3)
     except ImportError:
         log.warning("LINE outbox not installed: update for %s not sent", incident.reference)
         return False

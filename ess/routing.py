@@ -1,3 +1,9 @@
 """Websocket routes. Each app adds its consumers here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from dispatch.responder_consumers import ResponderConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/responder/", ResponderConsumer.as_asgi()),
+]

@@ -74,7 +74,7 @@ def test_it_stays_quiet_when_acknowledged_in_time(agencies):
 
 
 def test_it_raises_one_level_per_pass_after_a_long_outage(agencies):
-    incident, _ = _assign(agencies)
+    _assign(agencies)
     late = T0 + timedelta(hours=2)
     assert [e.level for e in check_deadlines(late)] == [1]
     assert [e.level for e in check_deadlines(late)] == [2]
