@@ -194,7 +194,7 @@ def _move(assignment: Assignment | int, to_status: str, *, actor=None, reason: s
     incident_id = Assignment.objects.values_list("incident_id", flat=True).get(pk=assignment_id)
     now = now or timezone.now()
     with locked(incident_id) as case:
-        current = Assignment.objects.select_for_update().select_related("agency", "responder__user").get(
+        current = Assignment.objects.select_for_update(of=("self",)).select_related("agency", "responder__user").get(
             pk=assignment_id
         )
         _check_actor(actor, current)
@@ -284,7 +284,7 @@ def do_reassign(assignment: Assignment | int, pick: Pick, reason: str, *, actor=
     incident_id = Assignment.objects.values_list("incident_id", flat=True).get(pk=assignment_id)
     now = now or timezone.now()
     with locked(incident_id) as case:
-        old = Assignment.objects.select_for_update().select_related("agency").get(pk=assignment_id)
+        old = Assignment.objects.select_for_update(of=("self",)).select_related("agency").get(pk=assignment_id)
         _check_actor(actor, old)
         if old.status not in ACTIVE_ASSIGNMENT_STATUSES:
             raise ActionRefused(_("This assignment is no longer live."))

@@ -10,6 +10,7 @@ moves the case, so a rolled-back change never messages anyone.
 import logging
 from dataclasses import dataclass
 
+from incidents.actions import record
 from incidents.models import Incident, Language, Reporter, Status
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,13 @@ def recipients(incident: Incident) -> list[Reporter]:
 
 def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
     """Tell the reporters of `incident` that the case reached `status` (no-op for statuses without a
-    message). Safe-contact reporters get nothing pushed: they hear from us only when they write first."""
+    message, and for a milestone they were already told of, e.g. dispatched again after every agency
+    declined). Safe-contact reporters get nothing pushed: they hear from us only when they write first.
+    Writes a "reporter_update" timeline event saying who was told and who not.
+
+    Precondition: called inside the action that moved the case, with the case locked."""
+    if status not in MESSAGES or incident.events.filter(kind="reporter_update", data__status=status).exists():
+        return []
     out = []
     for reporter in recipients(incident):
         text = text_for(status, reporter.language, incident.reference)
@@ -78,6 +85,12 @@ def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
         else:
             sent = _deliver(reporter, incident, text)
             out.append(PlannedUpdate(reporter, text, sent, "" if sent else "no_outbox"))
+    if out:
+        record(incident, "reporter_update", data={
+            "status": status,
+            "sent": sum(u.sent for u in out),
+            "withheld": {u.reporter.pk: u.why_not for u in out if not u.sent},
+        })
     return out
 
 

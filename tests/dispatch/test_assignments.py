@@ -215,3 +215,35 @@ def test_it_changes_only_the_responder_when_reassigning_within_the_agency(agenci
     [a] = do_assign(make_incident(), [Pick(agencies["bkk"])], actor=operator)
     same = do_reassign(a, Pick(agencies["bkk"], responder_bkk.responder), "ใกล้กว่า", actor=operator)
     assert same.pk == a.pk and same.responder == responder_bkk.responder and same.status == A.PENDING
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_exactly_one_of_two_simultaneous_acknowledgements_through(agencies, operator, responder_bkk):
+    import threading
+
+    from django.db import connection
+
+    incident = make_incident()
+    [a] = do_assign(incident, [Pick(agencies["bkk"])], actor=operator)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def tap():
+        try:
+            barrier.wait()
+            do_acknowledge(a.pk, actor=responder_bkk)
+            results.append("ok")
+        except ActionRefused:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tap) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["ok", "refused"]
+    assert incident.events.filter(kind="assignment").count() == 1
+    assert _status(incident) == Status.ACKNOWLEDGED

@@ -68,3 +68,12 @@ def test_it_gives_duplicates_reporters_the_masters_updates(agencies):
     assert {u.reporter.pk for u in updates} == {master.reporter_id, dup.reporter_id}
     english = next(u for u in updates if u.reporter.pk == dup.reporter_id)
     assert english.text.startswith(f"Update on {master.reference}")
+
+
+def test_it_tells_a_milestone_only_once_and_notes_it_on_the_timeline(agencies, operator):
+    incident = make_incident(reporter=ReporterFactory(safe_contact_only=True))
+    assert len(reporter_updates.notify_reporters(incident, Status.DISPATCHED)) == 1
+    assert reporter_updates.notify_reporters(incident, Status.DISPATCHED) == []
+    [event] = incident.events.filter(kind="reporter_update")
+    assert event.data["status"] == Status.DISPATCHED and event.data["sent"] == 0
+    assert list(event.data["withheld"].values()) == ["safe_contact"]
