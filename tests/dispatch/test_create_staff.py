@@ -1,0 +1,57 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from dispatch.models import Responder
+from ess.models import Role, StaffProfile
+
+
+def test_it_creates_an_operator_who_can_log_in(db):
+    call_command("create_staff", "somsri", "--role", "operator", "--password", "pw-12345678")
+    user = authenticate(username="somsri", password="pw-12345678")
+    assert user is not None
+    assert user.staff.role == Role.OPERATOR
+    assert user.staff.is_national
+
+
+def test_it_scopes_a_supervisor_to_the_provinces_given(db):
+    call_command("create_staff", "arunee", "--role", "supervisor", "--password", "pw", "--province", "50",
+                 "--province", "57")
+    profile = StaffProfile.objects.get(user__username="arunee")
+    assert profile.province_codes == ["50", "57"]
+    assert profile.covers_province("50") and not profile.covers_province("10")
+
+
+def test_it_attaches_a_responder_to_an_agency(agencies):
+    call_command("create_staff", "weera", "--role", "responder", "--password", "pw", "--agency", "bkk-police")
+    assert Responder.objects.get(user__username="weera").agency.code == "bkk-police"
+
+
+def test_it_makes_an_admin_able_to_use_django_admin(db):
+    call_command("create_staff", "root", "--role", "admin", "--password", "pw")
+    user = authenticate(username="root", password="pw")
+    assert user.is_staff and user.is_superuser
+
+
+def test_it_updates_an_existing_account_instead_of_duplicating_it(db):
+    call_command("create_staff", "somsri", "--role", "operator", "--password", "old")
+    call_command("create_staff", "somsri", "--role", "supervisor", "--password", "new", "--province", "10")
+    assert StaffProfile.objects.filter(user__username="somsri").count() == 1
+    assert authenticate(username="somsri", password="new").staff.role == Role.SUPERVISOR
+    assert authenticate(username="somsri", password="old") is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "janitor"], "Unknown role"),
+        (["--role", "supervisor", "--province", "99"], "Unknown province"),
+        (["--role", "responder", "--agency", "nowhere"], "Unknown agency"),
+        (["--role", "responder"], "must belong to an agency"),
+        (["--role", "operator", "--agency", "bkk-police"], "Only responders"),
+    ],
+)
+def test_it_refuses_what_it_cannot_honour_with_a_clear_error(agencies, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("create_staff", "x", *args, "--password", "pw")
+    assert not StaffProfile.objects.filter(user__username="x").exists()
