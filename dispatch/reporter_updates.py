@@ -78,13 +78,17 @@ def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
         text = text_for(status, reporter.language, incident.reference)
         if text is None:
             continue
-        if reporter.safe_contact_only:
-            out.append(PlannedUpdate(reporter, text, False, "safe_contact"))
-        elif not reporter.is_reachable or not reporter.line_user_id:
+        if not reporter.is_reachable or not reporter.line_user_id:
             out.append(PlannedUpdate(reporter, text, False, "unreachable"))
+            continue
+        queued = _deliver(reporter, incident, text)
+        if not queued:
+            out.append(PlannedUpdate(reporter, text, False, "no_outbox"))
+        elif reporter.safe_contact_only:
+            # The outbox holds it (never pushed) and sends it with the reply to their next message.
+            out.append(PlannedUpdate(reporter, text, False, "safe_contact"))
         else:
-            sent = _deliver(reporter, incident, text)
-            out.append(PlannedUpdate(reporter, text, sent, "" if sent else "no_outbox"))
+            out.append(PlannedUpdate(reporter, text, True))
     if out:
         record(incident, "reporter_update", data={
             "status": status,
@@ -95,11 +99,12 @@ def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
 
 
 def _deliver(reporter: Reporter, incident: Incident, text: str) -> bool:
-    """Hand the text to the LINE outbox (#3), which sends it durably with retries."""
+    """Queue the text in the LINE outbox (#3), which sends it durably with retries after commit, and
+    withholds it from a safe-contact reporter until they write. The text is already neutral."""
     try:
         from incidents.line import outbox  # lands with the LINE intake (#3)
     except ImportError:
         log.warning("LINE outbox not installed: update for %s not sent", incident.reference)
         return False
-    outbox.send_text(reporter, text, incident=incident)
+    outbox.send_to_reporter(reporter, text, incident=incident, neutral_text=text)
     return True
