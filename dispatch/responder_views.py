@@ -5,6 +5,7 @@ assignment (404, as if it did not exist), and every step goes through dispatch.a
 """
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from dispatch.models import AssignmentStatus, Responder
 from dispatch.scoping import assignments_for_responder
 from ess.roles import RESPONDER_ROLES, role_required
 from incidents.errors import ActionRefused
-from incidents.models import Attachment
+from incidents.models import Attachment, Message
 
 A = AssignmentStatus
 # The steps a responder may take from the phone; anything else is for the operators.
@@ -23,7 +24,13 @@ STEPS = {A.ACKNOWLEDGED, A.EN_ROUTE, A.ON_SCENE, A.COMPLETED, A.DECLINED}
 
 
 def _context(request: HttpRequest) -> dict:
-    items = list(assignments_for_responder(request.user).prefetch_related("incident__attachments"))
+    # The reporter's own words: the description and what they typed on LINE (never their identity).
+    words = Prefetch(
+        "incident__messages",
+        queryset=Message.objects.filter(direction=Message.Direction.IN, kind=Message.Kind.TEXT).order_by("created_at"),
+        to_attr="reporter_texts",
+    )
+    items = list(assignments_for_responder(request.user).prefetch_related("incident__attachments", words))
     for a in items:
         a.next_step = actions.NEXT_STEP.get(a.status)
         a.can_decline = A.DECLINED in actions.FLOW[a.status]

@@ -1,10 +1,12 @@
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dispatch.assignments import Pick, do_assign
 from dispatch.models import Assignment, AssignmentStatus, Responder
-from incidents.models import Attachment, Incident, Status
+from incidents.models import Attachment, Incident, Message, Status
 from tests.conftest import PASSWORD
 from tests.factories import make_incident
 
@@ -62,6 +64,18 @@ def test_it_takes_the_responder_through_every_step_to_completion(phone, bkk_case
     assert incident.reference not in phone.get("/responder/").content.decode()
 
 
+def test_it_shows_what_the_reporter_typed_but_not_who_they_are(phone, bkk_case):
+    incident, _ = bkk_case
+    Message.objects.create(reporter=incident.reporter, incident=incident, direction=Message.Direction.IN,
+                           kind=Message.Kind.TEXT, text="อยู่ชั้น 3 ห้อง 305")
+    Message.objects.create(reporter=incident.reporter, incident=incident, direction=Message.Direction.OUT,
+                           kind=Message.Kind.TEXT, text="ข้อความจากเจ้าหน้าที่")
+    page = phone.get("/responder/").content.decode()
+    assert "อยู่ชั้น 3 ห้อง 305" in page
+    assert "ข้อความจากเจ้าหน้าที่" not in page
+    assert incident.reporter.display_name not in page and incident.reporter.line_user_id not in page
+
+
 def test_it_needs_a_reason_to_decline(phone, bkk_case):
     _, a = bkk_case
     page = phone.post(f"/responder/assignments/{a.pk}/declined/", {"reason": ""}, follow=True).content.decode()
@@ -112,3 +126,14 @@ def test_it_records_the_shared_position_and_the_shift(phone, responder_bkk):
     assert Responder.objects.get(user=responder_bkk).on_duty
     phone.post("/responder/duty/", {"on_duty": "0"})
     assert not Responder.objects.get(user=responder_bkk).on_duty
+
+
+def test_it_lists_many_assignments_in_a_fixed_number_of_queries(phone, agencies, operator, bkk_case):
+    with CaptureQueriesContext(connection) as one:
+        phone.get("/responder/assignments/")
+    for _ in range(4):
+        do_assign(make_incident(), [Pick(agencies["bkk"])], actor=operator)
+    with CaptureQueriesContext(connection) as five:
+        page = phone.get("/responder/assignments/").content.decode()
+    assert page.count("<article") == 5
+    assert len(five.captured_queries) == len(one.captured_queries)
