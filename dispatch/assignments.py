@@ -311,3 +311,28 @@ def do_reassign(assignment: Assignment | int, pick: Pick, reason: str, *, actor=
         _event(case, new, "assigned", actor=actor, data={"reassigned_from": old.agency.code})
         _follow(case, actor=actor, now=now)
     return new
+
+
+def do_stand_down(incident: Incident | int, reason: str, *, actor=None, now=None) -> list[Assignment]:
+    """Cancel every live assignment of a case that is leaving the dispatch flow (cancelled by the reporter,
+    marked a false report, referred, merged as a duplicate), so the responders stop and hear why.
+
+    For the console's closing actions to call in the same transaction, before or after they move the
+    case: the case status is left to them (unlike do_cancel, this never sends the case back to triage).
+    Takes the case lock. Returns the assignments it cancelled.
+    """
+    if not reason.strip():
+        raise ActionRefused(_("Give a reason."))
+    now = now or timezone.now()
+    with locked(incident) as case:
+        live_ones = list(
+            Assignment.objects.select_for_update(of=("self",)).select_related("agency", "responder__user")
+            .filter(incident=case, status__in=ACTIVE_ASSIGNMENT_STATUSES)
+        )
+        for a in live_ones:
+            from_status = a.status
+            a.status, a.ended_at, a.reason = A.CANCELLED, now, reason.strip()
+            a.version += 1
+            a.save(update_fields=["status", "ended_at", "reason", "version"])
+            _event(case, a, "stand_down", actor=actor, data={"from": from_status, "reason": a.reason})
+    return live_ones

@@ -18,6 +18,7 @@ from django.conf import settings
 from dispatch.assignments import raise_alert
 from dispatch.models import Assignment, AssignmentStatus
 from incidents.actions import locked
+from incidents.models import OPEN_STATUSES
 
 MAX_LEVEL = 2
 
@@ -47,8 +48,10 @@ class Escalation:
 def check_deadlines(now: datetime) -> list[Escalation]:
     """Raise every escalation due at `now`; return what was raised."""
     raised = []
+    # A case that left the dispatch flow (closed, referred …) no longer climbs, even if the console did
+    # not stand its agencies down.
     candidates = Assignment.objects.filter(
-        status=AssignmentStatus.PENDING, escalation_level__lt=MAX_LEVEL
+        status=AssignmentStatus.PENDING, escalation_level__lt=MAX_LEVEL, incident__status__in=OPEN_STATUSES
     ).select_related("incident")
     for candidate in candidates:
         due = next_due(candidate)
@@ -68,7 +71,7 @@ def _escalate(assignment_id: int, now: datetime) -> Escalation | None:
         assignment.incident = case
         # Re-checked under the lock: acknowledged meanwhile, or escalated by another checker.
         due = next_due(assignment)
-        if due is None or due > now:
+        if due is None or due > now or not case.is_open:
             return None
         # One step per check: a checker that was down for a long time raises level 1, then level 2 on
         # its next pass, so both alerts are seen in order.

@@ -10,6 +10,7 @@ from dispatch.assignments import (
     do_reassign,
     do_set_en_route,
     do_set_on_scene,
+    do_stand_down,
     target_case_status,
 )
 from dispatch.models import Agency, AgencyArea, AgencyKind, Assignment, AssignmentStatus, Responder
@@ -247,3 +248,19 @@ def test_it_lets_exactly_one_of_two_simultaneous_acknowledgements_through(agenci
     assert sorted(results) == ["ok", "refused"]
     assert incident.events.filter(kind="assignment").count() == 1
     assert _status(incident) == Status.ACKNOWLEDGED
+
+
+def test_it_stands_every_agency_down_when_the_case_leaves_dispatch(agencies, bkk_pmj, operator, published):
+    from incidents.actions import do_transition
+
+    incident = make_incident()
+    police, pmj = do_assign(incident, [Pick(agencies["bkk"]), Pick(bkk_pmj)], actor=operator)
+    do_acknowledge(police)
+    do_transition(incident, Status.FALSE_REPORT, actor=operator)
+    published.clear()
+    stood_down = do_stand_down(incident, "แจ้งเท็จ", actor=operator)
+    assert {a.pk for a in stood_down} == {police.pk, pmj.pk}
+    assert set(incident.assignments.values_list("status", flat=True)) == {A.CANCELLED}
+    assert _status(incident) == Status.FALSE_REPORT  # not sent back to triage
+    groups = {g for gs, m in published if m["kind"] == "stand_down" for g in gs}
+    assert {live.agency_group("bkk-police"), live.agency_group("bkk-pmj")} <= groups

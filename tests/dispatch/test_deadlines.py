@@ -88,3 +88,12 @@ def test_it_runs_as_a_command_that_picks_up_where_it_stopped(agencies, capsys):
     call_command("check_deadlines")  # a restart: nothing raised twice
     assert capsys.readouterr().out == ""
     assert len(_alerts(incident)) == 1
+
+
+def test_it_stops_climbing_once_the_case_left_dispatch(agencies):
+    from incidents.actions import do_transition
+    from incidents.models import Status
+
+    incident, _ = _assign(agencies)
+    do_transition(incident, Status.CANCELLED)
+    assert check_deadlines(T0 + timedelta(hours=1)) == []
