@@ -44,6 +44,7 @@ def _panel(request: HttpRequest, incident: Incident, *, error: str = "", status:
         "reassign_to": covering_agencies(incident).order_by("kind", "name") if incident.province_code else [],
         "error": error,
         "operator_steps": OPERATOR_STEPS,
+        "assignable": incident.status in actions.ASSIGNABLE,
     }
     template = "dispatch/assign_panel.html" if request.htmx else "dispatch/assign_page.html"
     return render(request, template, context, status=status)

@@ -98,3 +98,12 @@ def test_it_refuses_responders(client, responder_bkk, agencies):
     incident = make_incident()
     response = client.post(f"/console/cases/{incident.pk}/dispatch/assign/", {"agency": [agencies["bkk"].pk]})
     assert response.status_code == 403
+
+
+def test_it_offers_no_assignment_on_a_case_that_left_dispatch(console, agencies):
+    from incidents.actions import do_transition
+
+    incident = make_incident()
+    do_transition(incident, Status.REFERRED)
+    page = console.get(f"/console/cases/{incident.pk}/dispatch/", **HX).content.decode()
+    assert "assign-form" not in page
