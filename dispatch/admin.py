@@ -30,6 +30,17 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "escalation_level"]
     raw_id_fields = ["incident", "agency", "responder", "assigned_by"]
 
+    # Read-only: assignments change through dispatch.assignments (locks, timeline, live updates, the
+    # case status following), never by editing a row.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
