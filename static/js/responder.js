@@ -17,16 +17,30 @@
     state.textContent = { live: "●", connecting: "…", offline: "○" }[name];
   }
 
+  function typing() {
+    // A half-written outcome or decline reason must not be replaced under the responder's thumb.
+    return Array.prototype.some.call(list.querySelectorAll("textarea"), function (t) {
+      return t.value.trim() !== "" || t === document.activeElement;
+    });
+  }
+
+  let deferred = false;
+  list.addEventListener("focusout", function () {
+    // Catch up with what was held back once the responder leaves the text box.
+    setTimeout(function () { if (deferred && !typing()) { deferred = false; refresh(); } }, 0);
+  });
+
   async function refresh() {
     // One fetch at a time; a change arriving meanwhile triggers one more.
     if (refreshing) { refreshing.again = true; return; }
     refreshing = { again: false };
     try {
-      // Keep a half-written outcome or decline reason: do not replace the list under the responder's thumb.
-      const typing = list.contains(document.activeElement) && document.activeElement.tagName === "TEXTAREA";
-      if (!typing) {
-        const response = await fetch(bar.dataset.listUrl, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
-        if (response.ok) list.innerHTML = await response.text();
+      if (typing()) { deferred = true; return; }
+      const response = await fetch(bar.dataset.listUrl, { credentials: "same-origin" });
+      const html = response.ok ? await response.text() : null;
+      // Checked again: the responder may have started typing while the list was on its way.
+      if (html !== null) {
+        if (typing()) deferred = true; else list.innerHTML = html;
       }
     } finally {
       const again = refreshing.again;
