@@ -183,6 +183,10 @@ LINE_CHANNEL_SECRET = env_str("LINE_CHANNEL_SECRET", "")
 LINE_CHANNEL_ACCESS_TOKEN = env_str("LINE_CHANNEL_ACCESS_TOKEN", "")
 LINE_API_BASE_URL = env_url("LINE_API_BASE_URL", "https://api.line.me", ("https", "http"))
 LINE_DATA_API_BASE_URL = env_url("LINE_DATA_API_BASE_URL", "https://api-data.line.me", ("https", "http"))
+# Each call to LINE gives up after this long; the outbox retries with back-off (incidents.line.outbox).
+LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
+# LINE's bodies are a few kB; anything far bigger is refused (413) before it is read.
+LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
 
 # --- Maps -----------------------------------------------------------------------------------------
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

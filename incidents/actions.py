@@ -8,6 +8,7 @@ Views, consumers, commands and tests call these; nothing else writes cases.
 
 from contextlib import contextmanager
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from ess import live
 from incidents import geo
 from incidents.errors import IllegalTransition, StaleIncident
 from incidents.lifecycle import MILESTONES, can_transition
-from incidents.models import Category, Incident, IncidentEvent, Priority, Reporter, Status
+from incidents.models import Attachment, Category, Incident, IncidentEvent, Message, Priority, Reporter, Status
 from incidents.references import next_reference
 
 
@@ -141,3 +142,112 @@ def do_transition(
         _save(case, fields)
         record(case, "status", actor=actor, from_status=from_status, to_status=to_status, data=data)
     return case
+
+
+# --- The reporter's side of a case (the LINE intake calls these) ------------------------------------
+
+
+def do_attach_message(incident: Incident, message: Message) -> Message:
+    """Link a message (either way) to a case and tell the consoles; the case row itself is unchanged,
+    so no lock is needed: timeline events are append-only."""
+    with transaction.atomic():
+        if message.incident_id != incident.pk:
+            message.incident = incident
+            message.save(update_fields=["incident"])
+        record(
+            incident,
+            "message",
+            actor=message.sent_by,
+            data={
+                "message_id": message.pk,
+                "direction": message.direction,
+                "kind": message.kind,
+                "text": message.text[:500],
+            },
+        )
+    return message
+
+
+def do_set_category(incident: Incident | int, category: str, *, actor=None) -> Incident:
+    """Set what is happening (a reporter's category tap, or an operator's correction). Locks the case."""
+    with locked(incident) as case:
+        if case.category == category:
+            return case
+        previous = case.category
+        case.category = category
+        _save(case, ["category"])
+        record(case, "category", actor=actor, data={"from": previous, "to": category})
+    return case
+
+
+def do_update_location(
+    incident: Incident | int,
+    *,
+    latitude: float | None,
+    longitude: float | None,
+    address: str = "",
+    province_code: str = "",
+    district_code: str = "",
+    actor=None,
+) -> Incident:
+    """Move the case to a newer pin (the reporter may be moved, or pinned roughly at first). The old
+    position stays in the timeline event and in the reporter's messages. Locks the case."""
+    with locked(incident) as case:
+        previous = {"latitude": case.latitude, "longitude": case.longitude, "address": case.address,
+                    "province_code": case.province_code}
+        case.latitude, case.longitude, case.address = latitude, longitude, address
+        case.outside_thailand = not geo.in_thailand_box(latitude, longitude)
+        case.province_code, case.district_code = province_code, district_code
+        _save(case, ["latitude", "longitude", "address", "outside_thailand", "province_code", "district_code"])
+        record(case, "location", actor=actor, data={"previous": previous})
+    return case
+
+
+def do_attach_file(
+    incident: Incident, message: Message | None, *, name: str, content: bytes, content_type: str
+) -> Attachment:
+    """Store a reporter's photo (or file) privately and attach it to the case."""
+    with transaction.atomic():
+        attachment = Attachment(incident=incident, message=message, content_type=content_type, size=len(content))
+        attachment.file.save(name, ContentFile(content), save=False)
+        attachment.save()
+        record(incident, "attachment", data={"attachment_id": attachment.pk, "content_type": content_type,
+                                             "message_id": message.pk if message else None})
+    return attachment
+
+
+def do_mark_reporter_unreachable(reporter: Reporter, *, at=None) -> Reporter:
+    """The reporter blocked the OA (LINE `unfollow`): pushes would be accepted and never delivered, so
+    operators must see that the chat is gone, on every open case of theirs."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        reporter = Reporter.objects.select_for_update().get(pk=reporter.pk)
+        if not reporter.is_reachable:
+            return reporter
+        reporter.is_reachable = False
+        reporter.unreachable_since = at
+        reporter.save(update_fields=["is_reachable", "unreachable_since"])
+        for incident in reporter.incidents.open():
+            record(incident, "reporter_unreachable", data={"since": at.isoformat()})
+    return reporter
+
+
+def do_mark_reporter_reachable(reporter: Reporter) -> Reporter:
+    """The reporter followed the OA again."""
+    with transaction.atomic():
+        updated = Reporter.objects.filter(pk=reporter.pk, is_reachable=False).update(
+            is_reachable=True, unreachable_since=None
+        )
+        if updated:
+            for incident in reporter.incidents.open():
+                record(incident, "reporter_reachable")
+    reporter.refresh_from_db(fields=["is_reachable", "unreachable_since"])
+    return reporter
+
+
+def do_record_delivery_failure(message: Message, error: str) -> None:
+    """An outbound message finally failed: it must be visible on the case, never silently dropped."""
+    if message.incident_id is None:
+        return
+    record(message.incident, "delivery_failed", data={"message_id": message.pk, "error": error[:500],
+                                                       "text": message.text[:200]})

@@ -228,6 +228,14 @@ class Message(models.Model):
     webhook_event_id = models.CharField(max_length=64, blank=True)
     delivery = models.CharField(max_length=16, choices=Delivery.choices, default=Delivery.RECEIVED)
     error = models.TextField(blank=True)
+    # Outbox (incidents.line.outbox): outbound messages queued together share one retry key, are sent
+    # in one request (reply with the token while it is fresh, else push with X-Line-Retry-Key).
+    reply_token = models.CharField(max_length=256, blank=True)
+    reply_deadline = models.DateTimeField(null=True, blank=True)
+    retry_key = models.UUIDField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -293,3 +301,8 @@ class IncidentEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Timeline events are append-only.")
+
+
+from incidents.line.models import LineEvent  # noqa: E402  (the LINE inbox is a model of this app)
+
+__all__ = ["LineEvent"]

@@ -1,0 +1,76 @@
+"""The LINE webhook, and the staff-only view of reporters' photos."""
+
+import logging
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ess.roles import CONSOLE_ROLES, province_scope, role_required
+from incidents.line import inbox, parser
+from incidents.models import Attachment
+
+log = logging.getLogger(__name__)
+
+
+@csrf_exempt  # LINE cannot send a CSRF token; the signature is what authenticates it.
+@login_not_required
+@require_POST
+async def webhook(request: HttpRequest) -> HttpResponse:
+    """Store LINE's events durably and answer 200 at once; `line_worker` does the rest.
+
+    Why it answers as it does:
+    - LINE counts a webhook not answered within 2 s as failed, so nothing here calls LINE or runs the
+      conversation: one INSERT of the raw events, then 200. Processing after the answer is durable
+      (the events are rows) and survives a worker crash.
+    - The signature is checked over the raw body bytes, first. A missing or wrong signature is 401
+      and nothing is stored; LINE does not retry 4xx, and a forger learns nothing.
+    - A body that is not a LINE webhook is 400, a huge one 413 (checked before reading it).
+    - `{"events": []}` (the console's "Verify" button) is 200.
+    - A redelivered event (same webhookEventId) is acknowledged with 200 and ignored: the unique
+      constraint makes the second INSERT a no-op, so retries never double a case or an answer.
+    """
+    limit = settings.LINE_WEBHOOK_MAX_BYTES
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return HttpResponse("bad Content-Length", status=400, content_type="text/plain")
+    if declared > limit:
+        return HttpResponse("body too large", status=413, content_type="text/plain")
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return HttpResponse("body too large", status=413, content_type="text/plain")
+    if len(body) > limit:
+        return HttpResponse("body too large", status=413, content_type="text/plain")
+
+    if not parser.signature_is_valid(body, request.headers.get("X-Line-Signature"), settings.LINE_CHANNEL_SECRET):
+        log.warning("LINE webhook: missing or wrong signature from %s", request.META.get("REMOTE_ADDR"))
+        return HttpResponse("bad signature", status=401, content_type="text/plain")
+    try:
+        events = parser.parse_body(body)
+    except parser.BadWebhook as exc:
+        log.warning("LINE webhook: signed but malformed body: %s", exc)
+        return HttpResponse("not a LINE webhook", status=400, content_type="text/plain")
+
+    # Async view: the signature and JSON work runs on the event loop; only the INSERT takes a thread.
+    await sync_to_async(inbox.store)(events)
+    return HttpResponse("OK", content_type="text/plain")
+
+
+@role_required(*CONSOLE_ROLES)
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """A reporter's photo, for staff who may see the case: never a public MEDIA_URL (DESIGN §4b)."""
+    item = get_object_or_404(Attachment.objects.select_related("incident"), pk=pk)
+    scope = province_scope(request.user)
+    if scope is not None and item.incident.province_code not in scope:
+        raise Http404
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,234 @@
+import re
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from ess import live
+from incidents import actions
+from incidents.line import texts
+from incidents.models import Category, IncidentEvent, Message, Status
+from tests.incidents.line.conftest import now_ms
+
+USER = "U" + "1" * 32
+REFERENCE = re.compile(r"ESS-25\d\d-\d{6}")
+
+
+def postbacks(actions_: list[dict]) -> list[str]:
+    return [a["data"] for a in actions_ if a["type"] == "postback"]
+
+
+def test_it_welcomes_a_new_friend_in_thai_with_the_five_categories_the_hotlines_and_how_to_start(line):
+    line.say(line.event("follow", USER))
+    (welcome,) = line.texts_to(USER)
+    for name in texts.CATEGORY_NAMES["th"].values():
+        assert name in welcome
+    assert "191" in welcome and "1669" in welcome and "1300" in welcome
+    assert "ความผิด" in welcome  # false reports are an offence
+    buttons = line.quick_reply(USER)
+    assert postbacks(buttons) == [texts.POSTBACK_CATEGORY + c for c in texts.REPORTABLE] + [texts.POSTBACK_OTHER]
+    assert {"type": "location", "label": "ส่งตำแหน่ง"} in buttons
+    assert all(len(b["label"]) <= 20 for b in buttons)
+    assert line.reporter(USER).language == "th"
+    assert len(line.platform.sent("/reply")) == 1 and line.platform.sent("/push") == []
+
+
+def test_it_speaks_english_when_the_line_profile_says_so(line):
+    line.platform.set_profile(USER, language="en", name="Jane")
+    line.say(line.event("follow", USER))
+    (welcome,) = line.texts_to(USER)
+    assert welcome.startswith("Hello, this is ESS Help Me")
+    assert "Threatened with harm, or being harmed" in welcome
+    reporter = line.reporter(USER)
+    assert (reporter.language, reporter.display_name) == ("en", "Jane")
+
+
+def test_it_goes_through_a_whole_report_in_thai(line, django_capture_on_commit_callbacks):
+    line.say(line.event("follow", USER))
+    line.say(line.text(USER, "ช่วยด้วยค่ะ"))
+    assert line.texts_to(USER)[-1] == texts.say("th", "choose_category")
+
+    line.say(line.tap(USER, texts.POSTBACK_CATEGORY + Category.THREAT))
+    assert "ส่งตำแหน่ง" in line.texts_to(USER)[-1]
+    assert line.quick_reply(USER) == [{"type": "location", "label": "ส่งตำแหน่ง"}]
+
+    line.say(line.pin(USER, "bangkok"))
+    case = line.case_of(USER)
+    assert (case.category, case.status, case.province_code, case.district_code) == ("threat", "new", "10", "1007")
+    assert case.address.startswith("ถนนพระรามที่ 1") and case.latitude == 13.7466
+    created, details = line.texts_to(USER)[-2:]
+    assert case.reference in created and "191" in created
+    assert details == texts.say("th", "ask_details")
+    assert [a["type"] for a in line.quick_reply(USER)] == ["camera", "cameraRoll", "location", "postback"]
+    # The earlier "help me" belongs to the case too.
+    assert case.messages.filter(direction="in", text="ช่วยด้วยค่ะ").exists()
+
+    line.say(line.text(USER, "สามีถือมีดอยู่หน้าห้อง 🔪 ลูกอยู่ด้วย"))
+    assert case.reference in line.texts_to(USER)[-1]
+    line.say(line.tap(USER, texts.POSTBACK_DETAILS_DONE))
+    assert line.texts_to(USER)[-1] == texts.say("th", "details_done", reference=case.reference)
+
+    line.say(line.text(USER, "สถานะ"))
+    assert line.texts_to(USER)[-1] == f"เรื่อง {case.reference}: " + texts.STATUS_WORDS["th"]["new"]
+
+    line.say(line.text(USER, "ยกเลิก"))
+    assert postbacks(line.quick_reply(USER)) == [texts.POSTBACK_CANCEL_YES, texts.POSTBACK_CANCEL_NO]
+    line.say(line.tap(USER, texts.POSTBACK_CANCEL_YES))
+    case.refresh_from_db()
+    assert case.status == Status.CANCELLED
+    assert case.reference in line.texts_to(USER)[-1]
+    kinds = list(case.events.values_list("kind", flat=True))
+    assert kinds[0] == "created" and "message" in kinds and kinds[-1] in ("status", "message")
+    assert case.events.filter(kind="status", to_status="cancelled").exists()
+    # Every answer went out on a free reply token.
+    assert line.platform.sent("/push") == []
+
+
+def test_it_goes_through_a_whole_report_in_english(line):
+    line.platform.set_profile(USER, language="en")
+    line.say(line.event("follow", USER))
+    line.say(line.tap(USER, texts.POSTBACK_CATEGORY + Category.CONFINEMENT))
+    assert line.texts_to(USER)[-1].startswith("Where is it happening?")
+    line.say(line.pin(USER, "chiangmai"))
+    case = line.case_of(USER)
+    assert (case.category, case.province_code, case.district_code) == ("confinement", "50", "5001")
+    assert f"Your reference is {case.reference}" in line.texts_to(USER)[-2]
+    line.say(line.text(USER, "She is locked in the back room"))
+    assert line.texts_to(USER)[-1] == texts.say("en", "detail_added", reference=case.reference)
+    line.say(line.text(USER, "STATUS"))
+    assert line.texts_to(USER)[-1] == f"{case.reference}: received, waiting for an operator"
+    line.say(line.text(USER, "cancel"))
+    line.say(line.tap(USER, texts.POSTBACK_CANCEL_NO))
+    case.refresh_from_db()
+    assert case.status == Status.NEW
+    assert line.texts_to(USER)[-1] == f"Not cancelled: {case.reference} is still open."
+
+
+def test_it_opens_a_case_from_a_pin_alone_and_asks_what_is_happening_after(line):
+    line.say(line.pin(USER, "bangkok"))  # no follow, no words: someone who cannot type
+    case = line.case_of(USER)
+    assert case.category == Category.UNSPECIFIED
+    assert case.status == Status.NEW
+    created, question = line.texts_to(USER)
+    assert REFERENCE.search(created)[0] == case.reference
+    assert question == texts.say("th", "ask_category_after_pin")
+    assert postbacks(line.quick_reply(USER))[:5] == [texts.POSTBACK_CATEGORY + c for c in texts.REPORTABLE]
+
+    line.say(line.tap(USER, texts.POSTBACK_CATEGORY + Category.SEXUAL_ABUSE_RISK))
+    case.refresh_from_db()
+    assert case.category == Category.SEXUAL_ABUSE_RISK
+    assert case.events.filter(kind="category").exists()
+
+
+def test_it_refers_something_else_to_the_right_hotlines(line):
+    line.say(line.text(USER, "รถชนกันค่ะ"))
+    line.say(line.tap(USER, texts.POSTBACK_OTHER))
+    answer = line.texts_to(USER)[-1]
+    assert "191" in answer and "1669" in answer and "1300" in answer
+    assert not Message.objects.filter(incident__isnull=False).exists()
+
+
+def test_it_attaches_everything_later_to_the_open_case_and_tells_the_consoles(line, django_capture_on_commit_callbacks):
+    line.say(line.tap(USER, texts.POSTBACK_CATEGORY + Category.THREAT), line.pin(USER, "bangkok"))
+    line.say(line.tap(USER, texts.POSTBACK_DETAILS_DONE))
+    case = line.case_of(USER)
+    replies_before = len(line.platform.sent("/reply"))
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(live.CONSOLE, channel)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        line.say(line.text(USER, "เขากลับมาแล้ว"))
+    message = async_to_sync(layer.receive)(channel)
+    assert message["type"] == "incident.changed" and message["kind"] == "message"
+    assert message["incident_id"] == case.pk
+    event = IncidentEvent.objects.get(pk=message["event_id"])
+    assert event.data["text"] == "เขากลับมาแล้ว"
+    # Talking to the operators now: the bot keeps quiet, and the unused reply token is kept for them.
+    assert len(line.platform.sent("/reply")) == replies_before
+    assert line.reporter(USER).conversation_state["reply_token"]
+
+    line.say(line.pin(USER, "chiangmai"))
+    case.refresh_from_db()
+    assert case.province_code == "50"
+    assert case.events.filter(kind="location").get().data["previous"]["province_code"] == "10"
+
+
+def test_it_broadcasts_a_new_case_to_the_consoles_after_commit(line, django_capture_on_commit_callbacks):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(live.province_group("10"), channel)
+    with django_capture_on_commit_callbacks(execute=True):
+        line.say(line.pin(USER, "bangkok"))
+    message = async_to_sync(layer.receive)(channel)
+    assert message["kind"] == "created"
+    assert message["incident_id"] == line.case_of(USER).pk
+
+
+@pytest.mark.parametrize("message_kind", ["sticker", "file", "audio", "video"])
+def test_it_acknowledges_stickers_audio_video_and_files_politely_and_keeps_them(line, message_kind):
+    from incidents.line import fake_platform as fake
+
+    shapes = {
+        "sticker": fake.sticker_message(),
+        "file": fake.file_message("หลักฐาน.pdf"),
+        "audio": {"id": "7001", "type": "audio", "duration": 6000, "contentProvider": {"type": "line"}},
+        "video": {"id": "7002", "type": "video", "duration": 9000, "contentProvider": {"type": "line"}},
+    }
+    line.say(line.pin(USER))
+    line.say(line.event("message", USER, message=shapes[message_kind]))
+    assert texts.say("th", "unsupported") in line.texts_to(USER)
+    stored = Message.objects.get(direction="in", kind=message_kind)
+    assert stored.incident == line.case_of(USER)
+    assert stored.payload["message"]["type"] == message_kind
+
+
+def test_it_keeps_thai_emoji_and_very_long_text_exactly(line):
+    text = ("ช่วยด้วย 🙏🏽 ผู้ชายสองคนขังน้องไว้ในบ้าน 👨‍👩‍👧 " * 200)[:4999] + "จ"
+    line.say(line.pin(USER), line.text(USER, text))
+    stored = Message.objects.get(direction="in", kind="text")
+    assert stored.text == text
+    assert stored.incident == line.case_of(USER)
+
+
+def test_it_processes_each_reporters_events_in_timestamp_order(line):
+    # LINE sent the pin first although the category tap happened first.
+    tap = line.tap(USER, texts.POSTBACK_CATEGORY + Category.GANG_GATHERING, timestamp=now_ms(-5))
+    pin = line.pin(USER, "chiangmai", timestamp=now_ms(-2))
+    line.post(pin)
+    line.post(tap)
+    line.work()
+    case = line.case_of(USER)
+    assert case.category == Category.GANG_GATHERING  # not "unspecified": the tap was applied first
+    assert line.reporter(USER).messages.filter(direction="in").first().kind == "postback"
+
+
+def test_it_marks_a_reporter_who_blocked_the_oa_unreachable_on_their_open_case(line):
+    line.say(line.pin(USER))
+    line.say(line.event("unfollow", USER))
+    reporter = line.reporter(USER)
+    assert reporter.is_reachable is False and reporter.unreachable_since is not None
+    assert line.case_of(USER).events.filter(kind="reporter_unreachable").exists()
+    line.say(line.event("follow", USER))
+    assert line.reporter(USER).is_reachable is True
+
+
+def test_it_will_not_cancel_once_help_is_on_scene(line):
+    line.say(line.pin(USER))
+    case = line.case_of(USER)
+    for status in ("triaged", "dispatched", "on_scene"):
+        actions.do_transition(case, status)
+    line.say(line.text(USER, "cancel"))
+    line.say(line.tap(USER, texts.POSTBACK_CANCEL_YES))
+    case.refresh_from_db()
+    assert case.status == Status.ON_SCENE
+    assert line.texts_to(USER)[-1] == texts.say("th", "cannot_cancel", reference=case.reference)
+
+
+def test_it_starts_afresh_after_the_case_was_closed(line):
+    line.say(line.pin(USER))
+    first = line.case_of(USER)
+    actions.do_transition(first, Status.FALSE_REPORT)
+    line.say(line.pin(USER, "chiangmai"))
+    cases = list(line.reporter(USER).incidents.order_by("id"))
+    assert len(cases) == 2 and cases[1].province_code == "50"

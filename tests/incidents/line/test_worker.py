@@ -1,0 +1,87 @@
+"""The worker is a real `manage.py line_worker` process here: killed (SIGKILL) after the webhook answered
+and while it was working on the event, then started again. Nothing is lost, nothing is doubled."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from incidents.line import texts
+from incidents.line.models import LineEvent
+from incidents.models import Incident
+
+USER = "U" + "4" * 32
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db.get("PASSWORD") else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_worker(line, tmp_path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url(),
+        "LINE_API_BASE_URL": line.url,
+        "LINE_DATA_API_BASE_URL": line.url,
+        "LINE_CHANNEL_SECRET": settings.LINE_CHANNEL_SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": settings.LINE_CHANNEL_ACCESS_TOKEN,
+        "LINE_API_TIMEOUT_SECONDS": "10",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "line_worker", "--interval", "0.05"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_processes_after_a_restart_what_a_killed_worker_left(line, tmp_path):
+    # LINE's profile endpoint hangs, so the worker is stuck in the middle of the event when we kill it.
+    line.platform.delay = 30
+    first = start_worker(line, tmp_path)
+    try:
+        response = line.post(line.tap(USER, texts.POSTBACK_CATEGORY + "threat"), line.pin(USER))
+        assert response.status_code == 200
+        wait_for(lambda: any(c.path.startswith("/v2/bot/profile/") for c in line.platform.calls))
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    assert LineEvent.objects.filter(state="pending").count() == 2
+    assert not Incident.objects.exists()
+
+    line.platform.delay = 0
+    second = start_worker(line, tmp_path)
+    try:
+        wait_for(lambda: LineEvent.objects.filter(state="done").count() == 2
+                 and len(line.platform.delivered(USER)) >= 3)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _, errors = second.communicate(timeout=10)
+    assert second.returncode == 0, errors.decode()
+    case = Incident.objects.get()
+    assert case.category == "threat" and case.province_code == "10"
+    texts_sent = line.texts_to(USER)
+    assert sum(case.reference in t for t in texts_sent) == 1  # answered once, not once per worker
+    assert texts_sent[0] == texts.say("th", "ask_location")
