@@ -7,13 +7,11 @@ person hurting them (DESIGN.md §4b).
 moves the case, so a rolled-back change never messages anyone.
 """
 
-import logging
 from dataclasses import dataclass
 
 from incidents.actions import record
+from incidents.line import outbox
 from incidents.models import Incident, Language, Reporter, Status
-
-log = logging.getLogger(__name__)
 
 # Case status reached → {language: text}. {ref} is the case reference the reporter was given.
 MESSAGES: dict[str, dict[str, str]] = {
@@ -42,7 +40,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 class PlannedUpdate:
     reporter: Reporter
     text: str
-    sent: bool  # False: withheld (safe contact, unreachable) or no LINE outbox to send through
+    sent: bool  # True: queued to go out now; False: held (safe contact) or not sent (blocked the OA)
     why_not: str = ""
 
 
@@ -81,11 +79,10 @@ def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
         if not reporter.is_reachable or not reporter.line_user_id:
             out.append(PlannedUpdate(reporter, text, False, "unreachable"))
             continue
-        queued = _deliver(reporter, incident, text)
-        if not queued:
-            out.append(PlannedUpdate(reporter, text, False, "no_outbox"))
-        elif reporter.safe_contact_only:
-            # The outbox holds it (never pushed) and sends it with the reply to their next message.
+        # Queued in the LINE outbox, sent by the worker after commit with retries; for a safe-contact
+        # reporter it is held (never pushed) and goes with the reply to their next message.
+        outbox.send_to_reporter(reporter, text, incident=incident, neutral_text=text)
+        if reporter.safe_contact_only:
             out.append(PlannedUpdate(reporter, text, False, "safe_contact"))
         else:
             out.append(PlannedUpdate(reporter, text, True))
@@ -96,15 +93,3 @@ def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
             "withheld": {u.reporter.pk: u.why_not for u in out if not u.sent},
         })
     return out
-
-
-def _deliver(reporter: Reporter, incident: Incident, text: str) -> bool:
-    """Queue the text in the LINE outbox (#3), which sends it durably with retries after commit, and
-    withholds it from a safe-contact reporter until they write. The text is already neutral."""
-    try:
-        from incidents.line import outbox  # lands with the LINE intake (#3)
-    except ImportError:
-        log.warning("LINE outbox not installed: update for %s not sent", incident.reference)
-        return False
-    outbox.send_to_reporter(reporter, text, incident=incident, neutral_text=text)
-    return True

@@ -55,7 +55,6 @@ def test_it_tells_the_reporter_at_each_milestone_once(agencies, planned):
 
 
 def test_it_sends_nothing_to_a_safe_contact_reporter(agencies):
-    pytest.importorskip("incidents.line.outbox", reason="the LINE outbox (#3) has not landed")
     incident = make_incident(reporter=ReporterFactory(safe_contact_only=True), category=Category.THREAT)
     [update] = reporter_updates.notify_reporters(incident, Status.DISPATCHED)
     assert not update.sent and update.why_not == "safe_contact"
