@@ -59,3 +59,15 @@ def reasons(incident: Incident) -> dict[str, list[str]]:
     for rule in matching_rules(incident):
         out.setdefault(rule.agency_kind, []).append(rule.why or str(rule))
     return out
+
+
+def ensure_default_rules() -> int:
+    """Create any default rule that is missing (never touching edited ones); returns how many it created.
+    The migration seeds them once; this puts them back after a test database was flushed."""
+    created = 0
+    for category, flag, kind, why in DEFAULT_RULES:
+        _, new = RoutingRule.objects.get_or_create(
+            category=category, flag=flag, agency_kind=kind, defaults={"why": why}
+        )
+        created += new
+    return created
