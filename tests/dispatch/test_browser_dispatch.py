@@ -10,15 +10,19 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
+from dispatch import reporter_updates
 from dispatch.models import Assignment, AssignmentStatus, Responder
-from incidents.models import Incident, Status
+from incidents.line import worker
+from incidents.models import Incident, Language, Status
 from tests.conftest import CHROMIUM, PASSWORD
-from tests.factories import make_incident
+from tests.factories import ReporterFactory, make_incident
+from tests.incidents.line.conftest import fake_line, later  # noqa: F401 — fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,10 +92,13 @@ def _login(page, base: str, username: str) -> None:
 
 
 def test_it_shows_an_assignment_live_on_the_responders_phone_and_follows_it_to_completion(
-    server, chromium, agencies, operator, responder_bkk
+    server, chromium, fake_line, settings, agencies, operator, responder_bkk  # noqa: F811
 ):
+    # The test process sends the outbox the server filled (as line_worker would) to the fake LINE platform.
+    settings.LINE_API_BASE_URL = settings.LINE_DATA_API_BASE_URL = fake_line.url
     Responder.objects.filter(user=responder_bkk).update(on_duty=True)
-    incident = make_incident(description="สามีเมาสุรา ขู่จะทำร้าย")
+    reporter = ReporterFactory(language=Language.THAI)
+    incident = make_incident(reporter=reporter, description="สามีเมาสุรา ขู่จะทำร้าย")
 
     phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                  locale="th-TH").new_page()
@@ -127,3 +134,17 @@ def test_it_shows_an_assignment_live_on_the_responders_phone_and_follows_it_to_c
     assert Assignment.objects.get(incident=incident).status == AssignmentStatus.COMPLETED
     console.reload()
     console.wait_for_selector('tr.assignment[data-status="completed"]')
+
+    def send_outbox():
+        try:
+            worker.run_once(later(120))
+        finally:
+            connection.close()  # this thread's own connection
+
+    # In a thread of its own: this one runs Playwright's event loop, and sending writes the timeline.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(send_outbox).result()
+    ref = incident.reference
+    told = [t for t in fake_line.platform.delivered_texts(reporter.line_user_id) if ref in t]
+    assert told == [reporter_updates.text_for(s, Language.THAI, ref)
+                    for s in (Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.RESOLVED)]
