@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import assignments as actions
-from dispatch.models import AssignmentStatus, Responder
+from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, Responder
 from dispatch.scoping import assignments_for_responder
 from ess.roles import RESPONDER_ROLES, role_required
 from incidents.errors import ActionRefused
@@ -30,8 +30,17 @@ def _context(request: HttpRequest) -> dict:
         queryset=Message.objects.filter(direction=Message.Direction.IN, kind=Message.Kind.TEXT).order_by("created_at"),
         to_attr="reporter_texts",
     )
-    items = list(assignments_for_responder(request.user).prefetch_related("incident__attachments", words))
+    # Joint dispatch: who else is on the case, so the police know the พม. officer is coming (and v.v.).
+    partners = Prefetch(
+        "incident__assignments",
+        queryset=Assignment.objects.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES).select_related("agency"),
+        to_attr="live_assignments",
+    )
+    items = list(
+        assignments_for_responder(request.user).prefetch_related("incident__attachments", words, partners)
+    )
     for a in items:
+        a.partners = [p for p in a.incident.live_assignments if p.agency_id != a.agency_id]
         a.next_step = actions.NEXT_STEP.get(a.status)
         a.can_decline = A.DECLINED in actions.FLOW[a.status]
     return {

@@ -76,6 +76,17 @@ def test_it_shows_what_the_reporter_typed_but_not_who_they_are(phone, bkk_case):
     assert incident.reporter.display_name not in page and incident.reporter.line_user_id not in page
 
 
+def test_it_shows_the_other_agencies_on_a_joint_case(phone, agencies, operator):
+    from dispatch.models import Agency, AgencyArea, AgencyKind
+
+    pmj = Agency.objects.create(code="bkk-pmj", name="พม.กรุงเทพ", kind=AgencyKind.PROVINCIAL_MSDHS,
+                                province_code="10", phone="02-354-3388")
+    AgencyArea.objects.create(agency=pmj, province_code="10")
+    do_assign(make_incident(), [Pick(agencies["bkk"]), Pick(pmj)], actor=operator)
+    page = phone.get("/responder/").content.decode()
+    assert "พม.กรุงเทพ" in page and 'href="tel:02-354-3388"' in page
+
+
 def test_it_needs_a_reason_to_decline(phone, bkk_case):
     _, a = bkk_case
     page = phone.post(f"/responder/assignments/{a.pk}/declined/", {"reason": ""}, follow=True).content.decode()
