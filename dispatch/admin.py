@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dispatch.models import Agency, AgencyArea, Assignment, Responder, RoutingRule
+from dispatch.models import Agency, AgencyArea, Assignment, ExportRecord, Responder, RoutingRule
 
 
 class AgencyAreaInline(admin.TabularInline):
@@ -39,6 +39,21 @@ class AssignmentAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    """The audit trail of case exports: read-only."""
+
+    list_display = ["created_at", "user", "role", "rows", "with_identity"]
+    list_filter = ["with_identity", "role"]
+    readonly_fields = ["user", "role", "created_at", "query", "rows", "with_identity"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

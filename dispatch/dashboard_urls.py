@@ -3,4 +3,9 @@ from django.urls import path
 from dispatch import dashboard_views
 
 app_name = "dashboard"
-urlpatterns = [path("", dashboard_views.dashboard, name="home")]
+urlpatterns = [
+    path("", dashboard_views.dashboard, name="home"),
+    path("cases/", dashboard_views.cases, name="cases"),
+    path("cases.csv", dashboard_views.export_csv, name="export"),
+    path("daily/", dashboard_views.daily, name="daily"),
+]

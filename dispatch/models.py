@@ -141,7 +141,11 @@ class Assignment(models.Model):
                 name="one_active_assignment_per_agency",
             )
         ]
-        indexes = [models.Index(fields=["agency", "status"], name="assignment_agency_status_idx")]
+        indexes = [
+            models.Index(fields=["agency", "status"], name="assignment_agency_status_idx"),
+            # The dashboard's per-agency times read a period's assignments by time.
+            models.Index(fields=["assigned_at"], name="assignment_assigned_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.incident} → {self.agency}"
@@ -202,3 +206,23 @@ class RoutingRule(models.Model):
 
     def matches(self, category: str, flags: dict) -> bool:
         return (not self.category or self.category == category) and (not self.flag or bool(flags.get(self.flag)))
+
+
+class ExportRecord(models.Model):
+    """Who exported which case list, when, and whether it carried reporters' identity (DESIGN §4b).
+    An export with identity also writes an "identity_exported" timeline event on each case in it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    role = models.CharField(_("role"), max_length=16)
+    created_at = models.DateTimeField(_("exported"), default=timezone.now)
+    query = models.TextField(_("filters"), blank=True, help_text=_("The dashboard query string of the export."))
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    with_identity = models.BooleanField(_("with reporter identity"), default=False)
+
+    class Meta:
+        verbose_name = _("case export")
+        verbose_name_plural = _("case exports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M} ({self.rows})"

@@ -1,6 +1,6 @@
 """Which kinds of agency a case needs, from the routing rules an administrator keeps in the admin.
 
-The defaults are seeded by the migration `0003_routing_rules` from `DEFAULT_RULES` below; changing a rule
+The defaults are seeded by the migration `0004_routing_rules` from `DEFAULT_RULES` below; changing a rule
 in the admin changes routing at once (nothing is cached).
 """
 

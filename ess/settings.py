@@ -187,6 +187,9 @@ LINE_DATA_API_BASE_URL = env_url("LINE_DATA_API_BASE_URL", "https://api-data.lin
 LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
 # LINE's bodies are a few kB; anything far bigger is refused (413) before it is read.
 LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
+# LINE may deliver a reporter's events out of order in separate requests: the worker waits this long
+# after receipt before processing an event, so a late older one is taken first.
+LINE_INBOX_SETTLE_MS = env_int("LINE_INBOX_SETTLE_MS", 500)
 
 # --- Maps -----------------------------------------------------------------------------------------
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -222,3 +225,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Supervisor dashboard (dispatch.stats) --------------------------------------------------------
+# Targets from receipt of a report to each milestone, in minutes; the dashboard's SLA compliance and
+# "past deadline" counts measure against these.
+SLA_TRIAGE_MINUTES = env_int("SLA_TRIAGE_MINUTES", 10)
+SLA_DISPATCH_MINUTES = env_int("SLA_DISPATCH_MINUTES", 30)
+SLA_ACKNOWLEDGE_MINUTES = env_int("SLA_ACKNOWLEDGE_MINUTES", 45)
+SLA_ON_SCENE_MINUTES = env_int("SLA_ON_SCENE_MINUTES", 90)
+SLA_RESOLVE_MINUTES = env_int("SLA_RESOLVE_MINUTES", 24 * 60)
+# Warn when, over the last hour, this many more cases came in than the staff on hand cleared.
+DASHBOARD_QUEUE_GROWTH_WARNING = env_int("DASHBOARD_QUEUE_GROWTH_WARNING", 3)
+# How often the open dashboard refreshes its figures, in seconds.
+DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 30)
+# How long the figures about a period (not the backlog and staffing "now") are shared from the cache
+# between viewers asking the same question; 0 switches the cache off.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 20)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from incidents.models import Attachment, Incident, IncidentEvent, Message, Reporter
+from incidents.models import Attachment, Incident, IncidentEvent, LineEvent, Message, Reporter
 
 
 class EventInline(admin.TabularInline):
@@ -42,3 +42,16 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Attachment)
+
+
+@admin.register(LineEvent)
+class LineEventAdmin(admin.ModelAdmin):
+    """The LINE inbox: pending events older than a minute mean no worker runs; failed ones need a look."""
+
+    list_display = ["received_at", "kind", "user_id", "state", "attempts", "is_redelivery"]
+    list_filter = ["state", "kind", "is_redelivery"]
+    search_fields = ["webhook_event_id", "user_id"]
+    readonly_fields = [f.name for f in LineEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -146,6 +146,15 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["status", "priority", "received_at"], name="incident_queue_idx"),
             models.Index(fields=["province_code", "received_at"], name="incident_province_time_idx"),
+            # The dashboard's backlog (open cases by age, the oldest unclaimed): open cases are few and
+            # recent, so without this the database walks a year of closed cases to find them.
+            models.Index(
+                fields=["received_at"],
+                name="incident_open_received_idx",
+                condition=models.Q(
+                    status__in=["new", "triaged", "dispatched", "acknowledged", "en_route", "on_scene"]
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -246,6 +255,7 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["delivery", "next_attempt_at"], name="message_outbox_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()}: {self.get_kind_display()} {self.text[:40]}"
@@ -290,6 +300,8 @@ class IncidentEvent(models.Model):
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
         ordering = ["id"]
+        # The dashboard counts cases that left the queue in the last hour from the timeline.
+        indexes = [models.Index(fields=["created_at"], name="incident_event_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.kind}"

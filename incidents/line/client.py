@@ -107,7 +107,7 @@ def show_loading(user_id: str, seconds: int = 20) -> None:
     from linebot.v3.messaging import ShowLoadingAnimationRequest
 
     request = ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=seconds)
-    _call("loading", _messaging().show_loading_animation, request, _request_timeout=_timeout(2))
+    _call("loading", _messaging().show_loading_animation, request, _request_timeout=min(_timeout(), 2.0))
 
 
 def profile(user_id: str) -> dict:

@@ -42,6 +42,8 @@ MESSAGE_KINDS = {
     "file": Message.Kind.FILE,
 }
 
+KEPT_STATE = ("profile_checked",)
+
 STEP_AWAITING_LOCATION = "awaiting_location"
 STEP_CATEGORY = "category"  # the case exists from a pin; we asked what is happening
 STEP_DETAILS = "details"
@@ -81,7 +83,10 @@ def handle(
         answer = talk.message()
     else:  # join, leave, beacon, accountLink, …: nothing for an emergency intake to do
         answer = Answer()
-    reporter.conversation_state = talk.state
+    # What the intake itself keeps about the reporter (e.g. that their LINE profile was read) outlives
+    # the conversation's steps.
+    kept = {k: v for k, v in state.items() if k in KEPT_STATE}
+    reporter.conversation_state = {**talk.state, **kept}
     reporter.last_seen_at = at
     reporter.save(update_fields=["conversation_state", "last_seen_at"])
     return answer

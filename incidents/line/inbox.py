@@ -8,9 +8,11 @@ processed when a worker runs again; the outbox is sent separately, so nothing is
 
 import datetime as dt
 import logging
+import time
 import uuid
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents import geo
@@ -21,6 +23,7 @@ from incidents.models import Language, Reporter
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+SQLITE_PAUSE = 0.01
 PROFILE_CHECKED = "profile_checked"
 
 
@@ -46,8 +49,9 @@ def store(events: list[dict], now: dt.datetime | None = None) -> int:
 
 
 def _due(now: dt.datetime, limit: int) -> list[LineEvent]:
+    settled = now - dt.timedelta(milliseconds=settings.LINE_INBOX_SETTLE_MS)
     return list(
-        LineEvent.objects.filter(state=LineEvent.State.PENDING, next_attempt_at__lte=now)
+        LineEvent.objects.filter(state=LineEvent.State.PENDING, next_attempt_at__lte=now, received_at__lte=settled)
         .order_by("timestamp", "id")[:limit]
     )
 
@@ -159,4 +163,8 @@ def process_pending(now: dt.datetime | None = None, limit: int = 100) -> int:
         except Exception as exc:
             log.exception("LINE event %s", event.webhook_event_id)
             _failed(event, exc, now or timezone.now())
+        if connection.vendor == "sqlite":
+            # SQLite has one write lock and its busy handler backs off in steps of up to 100 ms: a worker
+            # writing back-to-back would keep the webhook's INSERT waiting. A short gap lets it in.
+            time.sleep(SQLITE_PAUSE)
     return done

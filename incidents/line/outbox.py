@@ -63,7 +63,10 @@ def queue(
     now = now or timezone.now()
     key = retry_key or uuid.uuid4()
     rows = []
-    for payload in messages[:MAX_BATCH]:
+    for index, payload in enumerate(messages):
+        if index and index % MAX_BATCH == 0:
+            # LINE takes at most 5 messages a request: the rest go in further batches, by push.
+            key, reply_token, reply_deadline = uuid.uuid4(), "", None
         message = Message.objects.create(
             reporter=reporter,
             incident=incident,
@@ -269,3 +272,17 @@ def send_due(now: dt.datetime | None = None, limit: int = 50) -> int:
             # A bug in one batch must not stop the others; its lease expires and it is tried again.
             log.exception("outbox batch %s", key)
     return len(keys)
+
+
+def send_status_update(incident: Incident, *, sent_by=None) -> Message | None:
+    """Tell the case's reporter, in their language, where their case stands — call it after a status
+    change the citizen should hear of (dispatched, en route, on scene, resolved …). None when the case
+    has no LINE reporter. A safe-contact reporter gets only the neutral notice, when they write next."""
+    reporter = incident.reporter
+    if reporter is None or not reporter.line_user_id:
+        return None
+    language = reporter.language
+    text = texts.say(language, "status", reference=incident.reference,
+                     status=texts.status_words(language, incident.status))
+    return send_to_reporter(reporter, text, incident=incident, sent_by=sent_by,
+                            neutral_text=texts.say(language, "neutral_notice"))

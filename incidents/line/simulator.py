@@ -30,6 +30,9 @@ def _demo_only(view):
     def wrapped(request: HttpRequest, *args, **kwargs):
         if not (settings.DEBUG or settings.ESS_DEMO) or not is_staff_member(request.user):
             raise Http404
+        if "api.line.me" in settings.LINE_API_BASE_URL:
+            # A real channel is configured: signing made-up events with its secret is not for a demo page.
+            raise Http404
         return view(request, *args, **kwargs)
 
     return wrapped

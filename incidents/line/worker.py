@@ -7,4 +7,6 @@ from incidents.line import inbox, media, outbox
 
 def run_once(now: dt.datetime | None = None) -> int:
     """Do everything that is due; returns how much was done (0: idle)."""
-    return inbox.process_pending(now) + media.fetch_pending(now) + outbox.send_due(now)
+    # A bounded slice of the inbox, then photos and the outbox, so that answers are sent while their
+    # reply tokens are fresh even when a backlog of events is being worked through.
+    return inbox.process_pending(now, limit=20) + media.fetch_pending(now) + outbox.send_due(now)

@@ -42,7 +42,7 @@ def test_it_routes_from_the_seeded_rules(category, flags, kinds):
 
 def test_it_seeds_every_default_rule_by_migration():
     RoutingRule.objects.all().delete()  # (tests/dispatch/conftest.py puts them back for every test)
-    migration = importlib.import_module("dispatch.migrations.0003_routing_rules")
+    migration = importlib.import_module("dispatch.migrations.0004_routing_rules")
     migration.seed_rules(django_apps, None)
     seeded = set(RoutingRule.objects.values_list("category", "flag", "agency_kind"))
     assert seeded == {(str(c), f, str(k)) for c, f, k, _why in DEFAULT_RULES}

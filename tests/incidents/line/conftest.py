@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from incidents.line import fake_platform as fake
-from incidents.line import worker
+from incidents.line import inbox, worker
 from incidents.models import Incident, Message, Reporter
 
 SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
@@ -87,13 +87,15 @@ def fake_line():
 
 
 @pytest.fixture
-def line(fake_line, settings, client, db, tmp_path) -> Line:
+def line(fake_line, settings, client, db, tmp_path, monkeypatch) -> Line:
     settings.LINE_API_BASE_URL = fake_line.url
     settings.LINE_DATA_API_BASE_URL = fake_line.url
     settings.LINE_CHANNEL_SECRET = SECRET
     settings.LINE_CHANNEL_ACCESS_TOKEN = "test-access-token"
     settings.LINE_API_TIMEOUT_SECONDS = 1
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LINE_INBOX_SETTLE_MS = 0  # tests that need the settle window set it themselves
+    monkeypatch.setattr(inbox, "SQLITE_PAUSE", 0)  # the pause makes room for concurrent webhooks; none here
     return Line(fake_line.platform, fake_line.url, client)
 
 

@@ -7,7 +7,7 @@ from channels.layers import get_channel_layer
 from ess import live
 from incidents import actions
 from incidents.line import texts
-from incidents.models import Category, IncidentEvent, Message, Status
+from incidents.models import Category, Incident, IncidentEvent, Message, Status
 from tests.incidents.line.conftest import now_ms
 
 USER = "U" + "1" * 32
@@ -232,3 +232,35 @@ def test_it_starts_afresh_after_the_case_was_closed(line):
     line.say(line.pin(USER, "chiangmai"))
     cases = list(line.reporter(USER).incidents.order_by("id"))
     assert len(cases) == 2 and cases[1].province_code == "50"
+
+
+def test_it_reads_the_line_profile_once(line):
+    line.say(line.event("follow", USER))
+    line.say(line.tap(USER, texts.POSTBACK_CATEGORY + Category.THREAT))
+    line.say(line.pin(USER))
+    line.say(line.text(USER, "ค่ะ"))
+    assert len([c for c in line.platform.calls if c.path.startswith("/v2/bot/profile/")]) == 1
+
+
+def test_it_keeps_every_quick_reply_label_within_lines_20_characters():
+    for language in ("th", "en"):
+        labels = [texts.say(language, key) for key in texts.TEXTS[language] if key.startswith("btn_")]
+        labels += list(texts.CATEGORY_LABELS[language].values())
+        assert labels and all(1 <= len(label) <= 20 for label in labels), labels
+        items = (texts.category_buttons(language, with_location=True) + texts.details_buttons(language, first=True)
+                 + texts.cancel_buttons(language))
+        assert all(len(i["action"]["label"]) <= 20 for i in items)
+
+
+def test_it_waits_a_moment_so_an_older_event_delivered_late_is_taken_first(line, settings):
+    from tests.incidents.line.conftest import later
+
+    settings.LINE_INBOX_SETTLE_MS = 500
+    tap = line.tap(USER, texts.POSTBACK_CATEGORY + Category.CONFINEMENT, timestamp=now_ms(-3))
+    pin = line.pin(USER, timestamp=now_ms(-1))
+    line.post(pin)
+    line.work()  # the pin has just arrived: it waits for the settle window
+    assert not Incident.objects.exists()
+    line.post(tap)  # the older tap arrives late, in another request
+    line.work(now=later(1))
+    assert line.case_of(USER).category == Category.CONFINEMENT

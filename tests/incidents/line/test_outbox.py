@@ -166,3 +166,29 @@ def test_it_shows_the_loading_animation_while_it_works(line):
     line.say(line.text(USER, "ช่วยด้วย"))
     (call,) = [c for c in line.platform.calls if c.path.endswith("/loading/start")]
     assert call.body["chatId"] == USER
+
+
+def test_it_tells_the_reporter_their_cases_new_status_in_their_language(line):
+    from incidents import actions
+
+    line.platform.set_profile(USER, language="en")
+    case = opened_case(line)
+    case = actions.do_transition(case, "triaged")
+    case = actions.do_transition(case, "dispatched")
+    message = outbox.send_status_update(case)
+    line.work()
+    message.refresh_from_db()
+    assert message.delivery == Message.Delivery.SENT
+    assert line.texts_to(USER)[-1] == f"{case.reference}: passed to a response team"
+
+
+def test_it_sends_no_status_update_for_a_case_without_a_line_reporter(line):
+    assert outbox.send_status_update(make_incident(reporter=None)) is None
+
+
+def test_it_splits_more_than_five_messages_into_batches_and_drops_none(line):
+    case = opened_case(line)
+    rows = outbox.queue(case.reporter, [texts.text(f"ส่วนที่ {i}") for i in range(7)], incident=case)
+    line.work()
+    assert len({m.retry_key for m in rows}) == 2
+    assert line.texts_to(USER)[-7:] == [f"ส่วนที่ {i}" for i in range(7)]

@@ -92,3 +92,17 @@ def test_it_refuses_the_photo_to_a_responder(line, responder_bkk):
 def test_it_sends_anonymous_visitors_to_the_login_page(line):
     response = serve_photo(line, None)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_it_serves_a_thumbnail(line, operator):
+    line.say(line.pin(USER))
+    big = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (10, 120, 200)).save(big, format="PNG")
+    message = fake.image_message()
+    line.platform.add_content(message["id"], big.getvalue(), "image/png")
+    line.say(line.event("message", USER, message=message))
+    client = Client()
+    client.login(username=operator.username, password=PASSWORD)
+    response = client.get(f"/attachments/{Attachment.objects.get().pk}/?thumb=1")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(response.content)).size == (320, 240)

@@ -76,3 +76,9 @@ def test_it_says_so_when_the_fake_platform_is_not_running(staff_client, settings
     response = staff_client.post("/dev/line/send/", {"kind": "follow"})
     assert response.status_code == 502
     assert "fake_line" in json.loads(response.content)["error"]
+
+
+def test_it_does_not_exist_when_a_real_line_channel_is_configured(staff_client, settings):
+    settings.LINE_API_BASE_URL = "https://api.line.me"
+    assert staff_client.get("/dev/line/").status_code == 404
+    assert staff_client.post("/dev/line/send/", {"kind": "follow"}).status_code == 404

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connections
 
 from incidents.line import worker
 from incidents.models import Incident
@@ -23,7 +23,7 @@ def running_worker(line):
                 if not worker.run_once():
                     stop.wait(0.05)
         finally:
-            close_old_connections()
+            connections.close_all()
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()

@@ -85,3 +85,35 @@ def test_it_processes_after_a_restart_what_a_killed_worker_left(line, tmp_path):
     texts_sent = line.texts_to(USER)
     assert sum(case.reference in t for t in texts_sent) == 1  # answered once, not once per worker
     assert texts_sent[0] == texts.say("th", "ask_location")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_a_reporters_order_when_two_workers_run_at_once(line):
+    import threading
+
+    from django.db import connections
+
+    from incidents.line import worker
+    from incidents.models import Message
+    from tests.incidents.line.conftest import now_ms
+
+    line.say(line.pin(USER))  # the case exists; every later text attaches to it
+    line.platform.delay = 0.05  # LINE answers slowly enough for the two workers to overlap
+    words = [f"ข้อความที่ {i}" for i in range(12)]
+    line.post(*[line.text(USER, w, timestamp=now_ms(i / 100)) for i, w in enumerate(words)])
+
+    def work():
+        try:
+            for _ in range(40):
+                worker.run_once()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert LineEvent.objects.filter(state="done").count() == 13
+    stored = list(Message.objects.filter(direction="in", kind="text").order_by("id").values_list("text", flat=True))
+    assert stored == words  # processed (stored) in timestamp order, each once

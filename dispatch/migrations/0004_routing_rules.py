@@ -39,7 +39,7 @@ def unseed_rules(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0002_presence'),
+        ('dispatch', '0003_dashboard_exports_indexes'),
     ]
 
     operations = [
