@@ -27,6 +27,7 @@ from tests.incidents.line.conftest import fake_line, later  # noqa: F401 — fix
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
+SERVER_APP = "ess-dispatch-live-server"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 
@@ -35,7 +36,9 @@ def _database_url() -> str:
     s = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+    # Named, so that teardown can end exactly the server's sessions.
+    return (f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+            f"?application_name={SERVER_APP}")
 
 
 @pytest.fixture
@@ -67,7 +70,7 @@ def server(tmp_path):
             # The server's sessions may outlive its process for a moment; the test database is dropped next.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                               "WHERE datname = current_database() AND application_name = %s", [SERVER_APP])
 
 
 @pytest.fixture
