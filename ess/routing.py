@@ -1,3 +1,11 @@
 """Websocket routes. Each app adds its consumers here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from dispatch.consumers import ConsoleConsumer
+from dispatch.responder_consumers import ResponderConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/console/", ConsoleConsumer.as_asgi()),
+    path("ws/responder/", ResponderConsumer.as_asgi()),
+]

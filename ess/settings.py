@@ -131,7 +131,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("REDIS_PREFIX", "ess")},
+            "CONFIG": {
+                # socket_timeout=None: redis-py 8 reads with a 5 s timeout by default, which aborts the
+                # layer's blocking BZPOPMIN and tears every idle websocket down (1011) every 5 s
+                # (django/channels_redis#422). Connecting still times out.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_connect_timeout": 5}],
+                "prefix": env_str("REDIS_PREFIX", "ess"),
+            },
         }
     }
     CACHES = {
@@ -208,6 +214,17 @@ LEAFLET_CONFIG = {
 # How long an operator's claim on a case lasts without activity before others may take it over.
 CLAIM_TTL_SECONDS = env_int("CLAIM_TTL_SECONDS", 10 * 60)
 ESS_DEMO = env_bool("ESS_DEMO", DEBUG)
+
+# --- Dispatch (dispatch.deadlines) ---------------------------------------------------------------
+# Minutes an agency has to acknowledge an assignment, per priority, counted from the assignment; missing
+# it alerts the console and the province's supervisors, and missing twice that escalates again.
+ACK_DEADLINE_MINUTES = {
+    1: env_int("ACK_DEADLINE_P1_MINUTES", 5),
+    2: env_int("ACK_DEADLINE_P2_MINUTES", 15),
+    3: env_int("ACK_DEADLINE_P3_MINUTES", 60),
+}
+# How often `manage.py check_deadlines --loop` looks.
+DEADLINE_CHECK_SECONDS = env_int("DEADLINE_CHECK_SECONDS", 15)
 
 LOGGING = {
     "version": 1,

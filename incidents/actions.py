@@ -67,9 +67,13 @@ def record(
     return event
 
 
-def _save(incident: Incident, fields: list[str]) -> None:
+def save_case(incident: Incident, fields: list[str]) -> None:
+    """Write `fields` of a locked case and bump its version (stale forms are then refused)."""
     incident.version += 1
     incident.save(update_fields=[*fields, "version", "updated_at"])
+
+
+_save = save_case
 
 
 def do_create_incident(

@@ -27,3 +27,17 @@ class StaleIncident(ActionRefused):
 
 class NotAllowed(ActionRefused):
     pass
+
+
+class ClaimHeld(ActionRefused):
+    """Another operator holds a live claim on the case: only they act on it until it expires."""
+
+    def __init__(self, reference: str, holder: str, until: str):
+        super().__init__(
+            _("Case %(ref)s is claimed by %(holder)s until %(until)s. Only they can act on it; a supervisor "
+              "can take it over.") % {"ref": reference, "holder": holder, "until": until}
+        )
+
+
+class InvalidInput(ActionRefused):
+    """The request itself is incomplete or wrong (a missing reason, an unknown hotline)."""

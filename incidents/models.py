@@ -176,6 +176,21 @@ class Incident(models.Model):
         now = now or timezone.now()
         return bool(self.claimed_by_id and self.claim_expires_at and self.claim_expires_at > now)
 
+    def master(self) -> "Incident":
+        """The case this one was merged into (following a chain), or itself."""
+        case, seen = self, {self.pk}
+        while case.duplicate_of_id and case.duplicate_of_id not in seen:
+            case = case.duplicate_of
+            seen.add(case.pk)
+        return case
+
+    def reporters_to_inform(self) -> list["Reporter"]:
+        """Everyone who should hear of this case's progress: its reporter and the reporters of the
+        cases merged into it as duplicates (DESIGN §2: a duplicate's reporter gets the master's updates)."""
+        reporters = [self.reporter] if self.reporter_id else []
+        merged = Reporter.objects.filter(incidents__duplicate_of=self).exclude(pk=self.reporter_id).distinct()
+        return [*reporters, *merged]
+
 
 OPEN_STATUSES = (
     Status.NEW,

@@ -15,6 +15,9 @@ from dispatch.models import Agency, AgencyArea, AgencyKind
 from dispatch.staff import ensure_staff
 from ess.models import Role
 
+# Live daphne server, Playwright browser and login helper, shared by every app's browser tests.
+pytest_plugins = ["tests.browser"]
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
 
@@ -84,3 +87,13 @@ def responder_cm(agencies):
 @pytest.fixture
 def admin_user(db):
     return ensure_staff("boss", role=Role.ADMIN, password=PASSWORD).user
+
+
+@pytest.fixture
+def english(settings):
+    """Run in English: assertions on messages use the English msgids, whatever Thai the lead fills in."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

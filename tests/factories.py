@@ -1,3 +1,5 @@
+import uuid
+
 import factory
 
 from incidents import actions
@@ -8,7 +10,8 @@ class ReporterFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Reporter
 
-    line_user_id = factory.Sequence(lambda n: f"U{n:032x}")
+    # Random, not a sequence: a live test server process creates reporters too, with its own counter.
+    line_user_id = factory.LazyFunction(lambda: f"U{uuid.uuid4().hex}")
     display_name = factory.Sequence(lambda n: f"ผู้แจ้ง {n}")
 
 

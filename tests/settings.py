@@ -17,3 +17,6 @@ from ess.settings import STORAGES  # noqa: E402
 # No collectstatic before tests: serve static files from the source folders.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+# The live test server (tests.browser) serves static files straight from the source folders too.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

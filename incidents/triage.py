@@ -1,0 +1,517 @@
+"""What an operator does to a case in the console: claim it, triage it, and take it out of the queue.
+
+Each function is a domain action (see incidents.actions): it locks the case, checks the actor's reach and
+the claim against the *locked* row, applies the change, writes the timeline and publishes after commit.
+A refusal raises an ActionRefused subclass whose message can be shown to the operator as it is; nothing
+is applied then.
+
+The claim (DESIGN §4c): a claimed case is worked by its holder only, until the claim expires
+(settings.CLAIM_TTL_SECONDS after the holder's last action). Acting on an unclaimed case claims it, so
+everyone sees at once who is on it. Supervisors may take a live claim over; anyone may after it expired.
+A case that leaves the open statuses drops its claim.
+
+`expected_version` is the version the operator's screen showed; if the case moved since, StaleIncident
+is raised (a double click, or two operators at once: exactly one write wins).
+"""
+
+import math
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from ess.models import Role
+from ess.roles import CONSOLE_ROLES, province_scope, role_of
+from incidents.actions import do_transition, locked, record, save_case
+from incidents.errors import ActionRefused, ClaimHeld, InvalidInput, NotAllowed, StaleIncident
+from incidents.models import Category, Hotline, Incident, Language, Priority, Reporter, Status
+
+SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+
+# Categories an operator would confuse for one another when two people report one event.
+RELATED_CATEGORIES: dict[str, frozenset[str]] = {
+    Category.THREAT: frozenset({Category.THREAT, Category.CONFINEMENT, Category.SEXUAL_ABUSE_RISK}),
+    Category.CONFINEMENT: frozenset({Category.CONFINEMENT, Category.THREAT, Category.SEXUAL_ABUSE_RISK}),
+    Category.SEXUAL_ABUSE_RISK: frozenset({Category.SEXUAL_ABUSE_RISK, Category.THREAT, Category.CONFINEMENT}),
+    Category.DERANGED_PERSON: frozenset({Category.DERANGED_PERSON, Category.GANG_GATHERING, Category.THREAT}),
+    Category.GANG_GATHERING: frozenset({Category.GANG_GATHERING, Category.DERANGED_PERSON, Category.THREAT}),
+}
+DUPLICATE_RADIUS_KM = 2.0
+DUPLICATE_WINDOW = timedelta(hours=6)
+
+# What the reporter is told when the case is referred. Sent on LINE in the reporter's own language (from
+# their LINE profile), so these are explicit tables, not gettext. Neutral wording: the preview may be read
+# by someone else (DESIGN §4b).
+REFERRAL_MESSAGES: dict[str, dict[str, str]] = {
+    Hotline.POLICE_191: {
+        Language.THAI: "เรื่องของท่านต้องให้ตำรวจดำเนินการโดยตรง กรุณาโทร 191 (ตลอด 24 ชั่วโมง) "
+                       "หากอยู่ในอันตรายขอให้โทรทันที",
+        Language.ENGLISH: "Your report needs the police directly. Please call 191 (24 hours). "
+                          "If you are in danger, call now.",
+    },
+    Hotline.MEDICAL_1669: {
+        Language.THAI: "เรื่องของท่านต้องการความช่วยเหลือทางการแพทย์ กรุณาโทร 1669 (ตลอด 24 ชั่วโมง)",
+        Language.ENGLISH: "Your report needs medical help. Please call 1669 (24 hours).",
+    },
+    Hotline.SOCIAL_1300: {
+        Language.THAI: "เจ้าหน้าที่สายด่วน 1300 ของกระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์จะช่วยท่านได้ "
+                       "กรุณาโทร 1300 (ตลอด 24 ชั่วโมง ไม่มีค่าใช้จ่าย)",
+        Language.ENGLISH: "The ministry's 1300 hotline can help you with this. Please call 1300 "
+                          "(24 hours, free of charge).",
+    },
+}
+
+
+# What a safe-contact reporter gets instead (their phone's notification preview may be read by the person
+# hurting them): the number only, no subject.
+REFERRAL_NEUTRAL: dict[str, dict[str, str]] = {
+    hotline: {Language.THAI: f"ติดต่อได้ที่หมายเลข {hotline} ตลอด 24 ชั่วโมง",
+              Language.ENGLISH: f"You can call {hotline} at any time."}
+    for hotline in Hotline.values
+}
+LINE_TEXT_LIMIT = 5000  # characters in one LINE text message
+
+
+def referral_message(hotline: str, language: str, *, neutral: bool = False) -> str:
+    table = (REFERRAL_NEUTRAL if neutral else REFERRAL_MESSAGES)[hotline]
+    return table.get(language, table[Language.THAI])
+
+
+def _send(case: Incident, actor, text: str, *, neutral_text: str | None = None):
+    """Queue a text to the case's reporter through the LINE outbox (#3), inside the caller's transaction:
+    it goes out only if the action commits, and shows in the conversation with its delivery state."""
+    from incidents.line.outbox import send_to_reporter
+
+    return send_to_reporter(case.reporter, text, incident=case, sent_by=actor, neutral_text=neutral_text)
+
+
+# --- who may act ---------------------------------------------------------------------------------------
+
+def is_supervisor(user) -> bool:
+    return role_of(user) in SUPERVISOR_ROLES
+
+
+def check_reach(case: Incident, actor) -> None:
+    """Console staff whose provinces include the case's (national staff reach every case)."""
+    if role_of(actor) not in CONSOLE_ROLES:
+        raise NotAllowed(_("Your role does not allow working on cases."))
+    scope = province_scope(actor)
+    if scope is not None and case.province_code not in scope:
+        raise NotAllowed(_("Case %(ref)s is outside the provinces you cover.") % {"ref": case.reference})
+
+
+def _holder_name(case: Incident) -> str:
+    user = case.claimed_by
+    return (user.get_full_name() or user.get_username()) if user else "—"
+
+
+def _claim_fields(case: Incident, actor, now) -> list[str]:
+    """Refuse if someone else holds a live claim; otherwise (re)claim for `actor`. Returns changed fields."""
+    if case.claim_is_active(now) and case.claimed_by_id != actor.pk:
+        until = formats.time_format(timezone.localtime(case.claim_expires_at), "H:i")
+        raise ClaimHeld(case.reference, _holder_name(case), until)
+    case.claimed_by = actor
+    case.claim_expires_at = now + timedelta(seconds=settings.CLAIM_TTL_SECONDS)
+    return ["claimed_by", "claim_expires_at"]
+
+
+def _check_version(case: Incident, expected_version: int | None) -> None:
+    if expected_version is not None and case.version != expected_version:
+        raise StaleIncident(case.reference)
+
+
+def _check_open(case: Incident) -> None:
+    if not case.is_open:
+        raise InvalidInput(
+            _("Case %(ref)s is no longer open (%(status)s).")
+            % {"ref": case.reference, "status": case.get_status_display()}
+        )
+
+
+@contextmanager
+def _acting(incident, actor, expected_version, *, must_be_open: bool = True):
+    """Lock the case and check reach, version and claim; yield it with the fields the (re)claim changed
+    (the caller saves them with its own change)."""
+    with locked(incident) as case:
+        check_reach(case, actor)
+        _check_version(case, expected_version)
+        if must_be_open:
+            _check_open(case)
+        fields = _claim_fields(case, actor, timezone.now()) if case.is_open else []
+        yield case, fields
+
+
+# --- claim ---------------------------------------------------------------------------------------------
+
+def claim(incident: Incident | int, actor, *, expected_version: int | None = None) -> Incident:
+    """Claim a case for `actor`. Claiming one's own live claim again only extends it (double clicks)."""
+    with locked(incident) as case:
+        check_reach(case, actor)
+        _check_open(case)
+        now = timezone.now()
+        if case.claim_is_active(now) and case.claimed_by_id == actor.pk:
+            case.claim_expires_at = now + timedelta(seconds=settings.CLAIM_TTL_SECONDS)
+            case.save(update_fields=["claim_expires_at"])
+            return case
+        _check_version(case, expected_version)
+        fields = _claim_fields(case, actor, now)
+        save_case(case, fields)
+        record(case, "claimed", actor=actor, data={"until": case.claim_expires_at.isoformat()})
+    return case
+
+
+def release(incident: Incident | int, actor, *, expected_version: int | None = None) -> Incident:
+    """Give a claim back to the queue. Only its holder releases; supervisors use take_over."""
+    with locked(incident) as case:
+        check_reach(case, actor)
+        _check_version(case, expected_version)
+        if not case.claim_is_active() or case.claimed_by_id != actor.pk:
+            raise NotAllowed(_("You do not hold the claim on case %(ref)s.") % {"ref": case.reference})
+        case.claimed_by = None
+        case.claim_expires_at = None
+        save_case(case, ["claimed_by", "claim_expires_at"])
+        record(case, "released", actor=actor)
+    return case
+
+
+def take_over(incident: Incident | int, actor, *, expected_version: int | None = None) -> Incident:
+    """Take a case's claim from its holder: a supervisor at any time, anyone once the claim expired."""
+    with locked(incident) as case:
+        check_reach(case, actor)
+        _check_version(case, expected_version)
+        _check_open(case)
+        now = timezone.now()
+        previous = case.claimed_by if case.claimed_by_id != actor.pk else None
+        if case.claim_is_active(now) and previous is not None and not is_supervisor(actor):
+            until = formats.time_format(timezone.localtime(case.claim_expires_at), "H:i")
+            raise ClaimHeld(case.reference, _holder_name(case), until)
+        case.claimed_by = actor
+        case.claim_expires_at = now + timedelta(seconds=settings.CLAIM_TTL_SECONDS)
+        save_case(case, ["claimed_by", "claim_expires_at"])
+        record(case, "claim_taken_over", actor=actor,
+               data={"from": previous.get_username() if previous else ""})
+    return case
+
+
+def hand_over(incident: Incident | int, actor, to_user, *, expected_version: int | None = None) -> Incident:
+    """Pass a claim to another member of staff (shift change, DESIGN §4c): its holder or a supervisor may;
+    the receiver must be console staff who covers the case's province."""
+    with locked(incident) as case:
+        check_reach(case, actor)
+        _check_version(case, expected_version)
+        _check_open(case)
+        holder = case.claim_is_active() and case.claimed_by_id == actor.pk
+        if not holder and not is_supervisor(actor):
+            raise NotAllowed(_("You do not hold the claim on case %(ref)s.") % {"ref": case.reference})
+        try:
+            check_reach(case, to_user)
+        except NotAllowed as exc:
+            raise NotAllowed(
+                _("%(user)s cannot take case %(ref)s: it is outside their role or provinces.")
+                % {"user": to_user.get_username(), "ref": case.reference}
+            ) from exc
+        previous = case.claimed_by.get_username() if case.claimed_by_id else ""
+        case.claimed_by = to_user
+        case.claim_expires_at = timezone.now() + timedelta(seconds=settings.CLAIM_TTL_SECONDS)
+        save_case(case, ["claimed_by", "claim_expires_at"])
+        record(case, "handed_over", actor=actor, data={"from": previous, "to": to_user.get_username()})
+    return case
+
+
+def hand_over_all(actor, to_user) -> tuple[list[Incident], list[str]]:
+    """Hand every open case `actor` holds a live claim on to `to_user`, each under its own lock.
+    Returns (cases handed over, refusal messages for those kept: moved meanwhile, or outside the
+    receiver's provinces); nothing is ever half-handed."""
+    now = timezone.now()
+    pks = list(
+        Incident.objects.open().filter(claimed_by=actor, claim_expires_at__gt=now).order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    done, kept = [], []
+    for pk in pks:
+        try:
+            done.append(hand_over(pk, actor, to_user))
+        except ActionRefused as refused:
+            kept.append(str(refused))
+    return done, kept
+
+
+# --- triage --------------------------------------------------------------------------------------------
+
+def set_triage(
+    incident: Incident | int,
+    actor,
+    *,
+    category: str | None = None,
+    priority: int | str | None = None,
+    expected_version: int | None = None,
+) -> Incident:
+    """Set the category and/or priority. A new case whose category is now known becomes triaged."""
+    if category is not None and category not in Category.values:
+        raise InvalidInput(_("Unknown category."))
+    if priority is not None:
+        try:
+            priority = int(priority)
+        except (TypeError, ValueError):
+            priority = None
+        if priority not in Priority.values:
+            raise InvalidInput(_("Unknown priority."))
+    with _acting(incident, actor, expected_version) as (case, fields):
+        changes = {}
+        if category is not None and category != case.category:
+            changes["category"] = [case.category, category]
+            case.category = category
+            fields.append("category")
+        if priority is not None and priority != case.priority:
+            changes["priority"] = [case.priority, priority]
+            case.priority = priority
+            fields.append("priority")
+        save_case(case, fields)
+        if changes:
+            record(case, "triage", actor=actor, data=changes)
+        if case.status == Status.NEW and case.category != Category.UNSPECIFIED:
+            case = do_transition(case.pk, Status.TRIAGED, actor=actor)
+    return case
+
+
+def add_note(incident: Incident | int, actor, text: str, *, expected_version: int | None = None) -> Incident:
+    """An internal note on the timeline (never sent to the reporter)."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(_("The note is empty."))
+    with _acting(incident, actor, expected_version, must_be_open=False) as (case, fields):
+        if fields:
+            save_case(case, fields)
+        record(case, "note", actor=actor, data={"text": text[:4000]})
+    return case
+
+
+# --- duplicates ----------------------------------------------------------------------------------------
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def categories_related(a: str, b: str) -> bool:
+    if Category.UNSPECIFIED in (a, b):
+        return True
+    return b in RELATED_CATEGORIES.get(a, frozenset({a}))
+
+
+def _near(a: Incident, b: Incident) -> float | None:
+    """Distance in km if `a` and `b` could be one event (near in space and time, related kind), else None."""
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return None
+    if abs(a.received_at - b.received_at) > DUPLICATE_WINDOW or not categories_related(a.category, b.category):
+        return None
+    km = distance_km(a.latitude, a.longitude, b.latitude, b.longitude)
+    return km if km <= DUPLICATE_RADIUS_KM else None
+
+
+def duplicate_suggestions(case: Incident, among=None, limit: int = 5) -> list[tuple[Incident, float]]:
+    """Open cases that may be the same event as `case`, nearest first, as (case, km).
+
+    `among` is the queryset the viewer may see (the console passes its scope); default: all cases.
+    """
+    if case.latitude is None or case.longitude is None:
+        return []
+    base = among if among is not None else Incident.objects.all()
+    # A box of about DUPLICATE_RADIUS_KM around the pin narrows the candidates in the database.
+    dlat = DUPLICATE_RADIUS_KM / 111.0
+    dlng = DUPLICATE_RADIUS_KM / (111.0 * max(math.cos(math.radians(case.latitude)), 0.1))
+    candidates = (
+        base.open()
+        .exclude(pk=case.pk)
+        .filter(
+            latitude__range=(case.latitude - dlat, case.latitude + dlat),
+            longitude__range=(case.longitude - dlng, case.longitude + dlng),
+            received_at__range=(case.received_at - DUPLICATE_WINDOW, case.received_at + DUPLICATE_WINDOW),
+        )
+        .order_by("received_at")[:50]
+    )
+    # (duplicate_of is checked here, not in SQL: an IS NULL filter there steers the planner to a full scan.)
+    found = [(other, km) for other in candidates
+             if not other.duplicate_of_id and (km := _near(case, other)) is not None]
+    return sorted(found, key=lambda pair: pair[1])[:limit]
+
+
+def possible_duplicate_ids(cases) -> set[int]:
+    """Ids of the cases in `cases` that have another one near in space and time (for the queue's flag).
+    Pure Python over an already-fetched list, no queries: a sweep along latitude, so each case is compared
+    only with those within DUPLICATE_RADIUS_KM north of it."""
+    cases = sorted((c for c in cases if c.latitude is not None and c.longitude is not None),
+                   key=lambda c: c.latitude)
+    band = DUPLICATE_RADIUS_KM / 111.0  # degrees of latitude (a degree is at least ~110.5 km)
+    flagged: set[int] = set()
+    for i, a in enumerate(cases):
+        for b in cases[i + 1:]:
+            if b.latitude - a.latitude > band:
+                break
+            if _near(a, b) is not None:
+                flagged.update((a.pk, b.pk))
+    return flagged
+
+
+def mark_duplicate(
+    incident: Incident | int, master: Incident | int, actor, *, expected_version: int | None = None
+) -> Incident:
+    """Merge a case into `master`: it leaves the queue pointing to the master, and its reporter hears of
+    the master's progress from now on (Incident.reporters_to_inform)."""
+    pk = getattr(incident, "pk", incident)
+    master_pk = getattr(master, "pk", master)
+    if pk == master_pk:
+        raise InvalidInput(_("A case cannot be a duplicate of itself."))
+    with transaction.atomic():
+        # Both rows locked, lower id first, so two opposite merges cannot deadlock.
+        rows = {c.pk: c for c in Incident.objects.select_for_update().filter(pk__in=sorted([pk, master_pk]))
+                .order_by("pk")}
+        if master_pk not in rows:
+            raise InvalidInput(_("The case to merge into does not exist."))
+        with _acting(pk, actor, expected_version) as (case, fields):
+            target = rows[master_pk]
+            check_reach(target, actor)
+            if not target.is_open or target.duplicate_of_id:
+                raise InvalidInput(
+                    _("Case %(ref)s is not an open case and cannot be the master.") % {"ref": target.reference}
+                )
+            if fields:
+                save_case(case, fields)
+            case = do_transition(
+                case.pk, Status.DUPLICATE, actor=actor, data={"master": target.reference},
+                extra_fields={"duplicate_of": target, "claimed_by": None, "claim_expires_at": None},
+            )
+            record(target, "duplicate_merged", actor=actor,
+                   data={"duplicate": case.reference, "duplicate_id": case.pk})
+    return case
+
+
+# --- false reports -------------------------------------------------------------------------------------
+
+def mark_false_report(incident: Incident | int, actor, reason: str, *, expected_version: int | None = None
+                      ) -> Incident:
+    """Mark a case a false report; it counts against the reporter until a supervisor reverses it.
+    The reporter's next report is never hidden: the count is shown, nothing else changes."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason the report is false."))
+    with _acting(incident, actor, expected_version) as (case, fields):
+        if fields:
+            save_case(case, fields)
+        case = do_transition(
+            case.pk, Status.FALSE_REPORT, actor=actor, data={"reason": reason[:2000]},
+            extra_fields={"claimed_by": None, "claim_expires_at": None},
+        )
+        if case.reporter_id:
+            Reporter.objects.filter(pk=case.reporter_id).update(false_report_count=F("false_report_count") + 1)
+    return case
+
+
+@contextmanager
+def _supervisor_on_false_report(incident, actor, expected_version):
+    with locked(incident) as case:
+        check_reach(case, actor)
+        if not is_supervisor(actor):
+            raise NotAllowed(_("Only a supervisor confirms or reverses a false report."))
+        _check_version(case, expected_version)
+        if case.status != Status.FALSE_REPORT:
+            raise InvalidInput(_("Case %(ref)s is not marked as a false report.") % {"ref": case.reference})
+        yield case
+
+
+def confirm_false_report(incident: Incident | int, actor, note: str = "", *,
+                         expected_version: int | None = None) -> Incident:
+    """A supervisor agrees the report was false: the case is closed, the count stands."""
+    with _supervisor_on_false_report(incident, actor, expected_version) as case:
+        outcome = note.strip() or _("False report confirmed by a supervisor.")
+        case = do_transition(case.pk, Status.CLOSED, actor=actor, data={"confirmed_false_report": True},
+                             extra_fields={"outcome": outcome})
+    return case
+
+
+def reverse_false_report(incident: Incident | int, actor, reason: str, *,
+                         expected_version: int | None = None) -> Incident:
+    """A supervisor finds the report was real: back to triage, and it no longer counts against the reporter."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for reversing the false-report mark."))
+    with _supervisor_on_false_report(incident, actor, expected_version) as case:
+        case = do_transition(case.pk, Status.TRIAGED, actor=actor,
+                             data={"reversed_false_report": True, "reason": reason[:2000]})
+        if case.reporter_id:
+            Reporter.objects.filter(pk=case.reporter_id, false_report_count__gt=0).update(
+                false_report_count=Greatest(F("false_report_count") - 1, 0)
+            )
+    return case
+
+
+# --- leaving the queue ---------------------------------------------------------------------------------
+
+def refer(incident: Incident | int, actor, hotline: str, *, note: str = "",
+          expected_version: int | None = None) -> Incident:
+    """Refer a case outside ESS's remit to 191, 1669 or 1300. The reporter's message (in their language)
+    is kept on the event for the LINE outbox to send."""
+    if hotline not in Hotline.values:
+        raise InvalidInput(_("Choose 191, 1669 or 1300."))
+    with _acting(incident, actor, expected_version) as (case, fields):
+        if fields:
+            save_case(case, fields)
+        language = case.reporter.language if case.reporter_id else Language.THAI
+        message = referral_message(hotline, language)
+        case = do_transition(
+            case.pk, Status.REFERRED, actor=actor,
+            data={"hotline": hotline, "note": note.strip()[:2000], "message": message},
+            extra_fields={"referred_to": hotline, "claimed_by": None, "claim_expires_at": None},
+        )
+        if case.reporter_id and case.reporter.is_reachable:
+            _send(case, actor, message, neutral_text=referral_message(hotline, language, neutral=True))
+    return case
+
+
+def reply(incident: Incident | int, actor, text: str, *, expected_version: int | None = None) -> Incident:
+    """Write to the reporter on LINE from the case panel (free text or a canned reply). Goes out through
+    the outbox; a safe-contact reporter gets it only when they next write (the outbox withholds it)."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(_("The message is empty."))
+    if len(text) > LINE_TEXT_LIMIT:
+        raise InvalidInput(_("A LINE message holds at most %(n)d characters.") % {"n": LINE_TEXT_LIMIT})
+    with _acting(incident, actor, expected_version, must_be_open=False) as (case, fields):
+        if case.reporter_id is None:
+            raise InvalidInput(_("Case %(ref)s has no reporter on LINE.") % {"ref": case.reference})
+        if not case.reporter.is_reachable:
+            raise NotAllowed(_("The reporter has blocked ESS on LINE: a message would never arrive."))
+        if fields:
+            save_case(case, fields)
+        _send(case, actor, text)
+    return case
+
+
+CLOSABLE_DIRECTLY = (Status.RESOLVED, Status.REFERRED, Status.DUPLICATE, Status.CANCELLED)
+
+
+def close(incident: Incident | int, actor, outcome: str, *, expected_version: int | None = None) -> Incident:
+    """Close a case with its outcome. A triaged case handled on the chat alone is resolved and closed in
+    one go; a false report is closed by a supervisor's confirmation instead; anything else follows the
+    lifecycle (a case with help on the way is resolved by its assignment first)."""
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise InvalidInput(_("Write the outcome before closing the case."))
+    with _acting(incident, actor, expected_version, must_be_open=False) as (case, fields):
+        if case.status == Status.FALSE_REPORT:
+            raise NotAllowed(_("A supervisor closes a false report by confirming it."))
+        if fields:
+            save_case(case, fields)
+        if case.status == Status.TRIAGED:
+            case = do_transition(case.pk, Status.RESOLVED, actor=actor, data={"handled_on_chat": True})
+        case = do_transition(case.pk, Status.CLOSED, actor=actor, data={"outcome": outcome[:2000]},
+                             extra_fields={"outcome": outcome, "claimed_by": None, "claim_expires_at": None})
+    return case

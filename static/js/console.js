@@ -1,0 +1,390 @@
+/* ESS operator console: live queue + map + case panel. No framework: htmx does the requests, this file
+   keeps the queue and the map in step with the websocket, catches up after a reconnect, and falls back to
+   polling while the socket is down. Rows come rendered by the server (the same partial as the page). */
+(function () {
+  "use strict";
+  var root = document.getElementById("console");
+  if (!root) return;
+
+  var OPEN = ["new", "triaged", "dispatched", "acknowledged", "en_route", "on_scene"];
+  var lastEventId = parseInt(root.dataset.lastEvent || "0", 10);
+  var seen = {};  // event ids applied: live pushes, the server's tail and catch-up may overlap or come out of order
+  var muted = localStorage.getItem("ess.console.muted") === "1";
+  var unseen = 0;
+  var baseTitle = document.title;
+  var queueBody = function () { return document.getElementById("queue-body"); };
+  var filters = document.getElementById("filters");
+
+  // --- map ---------------------------------------------------------------------------------------------
+  var map = null, cluster = null, markers = {}, responderLayer = null, minimap = null;
+  if (window.L) {
+    map = L.map("map", { zoomControl: true, worldCopyJump: true }).setView([13.2, 101.0], 6);
+    // Tiles come from settings.MAP_TILE_URL; offline they fail quietly and markers still work.
+    L.tileLayer(root.dataset.tileUrl, { attribution: root.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
+    cluster = L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false });
+    map.addLayer(cluster);
+    responderLayer = L.layerGroup();
+    var responders = JSON.parse(document.getElementById("responders-data").textContent || "[]");
+    responders.forEach(function (r) {
+      L.marker([r.lat, r.lng], {
+        icon: L.divIcon({ className: "responder-marker", iconSize: [12, 12] }),
+        title: r.name + " — " + r.agency,
+      }).addTo(responderLayer);
+    });
+    var overlays = {};
+    overlays[root.dataset.textResponders || "Responders"] = responderLayer;
+    L.control.layers(null, overlays).addTo(map);
+    if (responders.length) responderLayer.addTo(map);
+  }
+
+  // The server's queue order (dispatch.console.queue_cases): unclaimed first, cases waiting for the
+  // centre before those with help on the way, then priority, then the oldest.
+  function rowKey(tr) {
+    var waiting = tr.dataset.status === "new" || tr.dataset.status === "triaged" ? 0 : 1;
+    return [tr.classList.contains("claimed") ? 1 : 0, waiting, parseInt(tr.dataset.priority, 10), tr.dataset.received];
+  }
+  function before(a, b) {
+    for (var i = 0; i < a.length; i++) { if (a[i] < b[i]) return true; if (a[i] > b[i]) return false; }
+    return false;
+  }
+
+  function syncMarker(tr) {
+    if (!cluster) return;
+    var id = tr.dataset.id;
+    if (markers[id]) { cluster.removeLayer(markers[id]); delete markers[id]; }
+    if (tr.dataset.lat === "" || tr.dataset.lng === "") return;
+    var lat = parseFloat(tr.dataset.lat), lng = parseFloat(tr.dataset.lng);
+    if (isNaN(lat) || isNaN(lng)) return;
+    var m = L.marker([lat, lng], {
+      icon: L.divIcon({
+        className: "case-marker p" + tr.dataset.priority + (tr.classList.contains("claimed") ? " claimed" : ""),
+        iconSize: [16, 16],
+      }),
+      title: tr.dataset.ref + " · P" + tr.dataset.priority + " · " + (tr.dataset.categoryLabel || ""),
+    });
+    m.caseId = id;
+    m.on("click", function () { openCase(id); });
+    markers[id] = m;
+    cluster.addLayer(m);
+  }
+  function removeMarker(id) {
+    if (cluster && markers[id]) { cluster.removeLayer(markers[id]); delete markers[id]; }
+  }
+  function syncAllMarkers(fit) {
+    if (!cluster) return;
+    cluster.clearLayers(); markers = {};
+    allRows().forEach(syncMarker);
+    if (fit) {
+      var ids = Object.keys(markers);
+      if (ids.length) map.fitBounds(cluster.getBounds(), { padding: [20, 20], maxZoom: 12 });
+    }
+  }
+  function allRows() { return Array.prototype.slice.call(document.querySelectorAll("#queue-body tr.case-row")); }
+
+  // --- panel -------------------------------------------------------------------------------------------
+  function openCase(id) {
+    htmx.ajax("GET", "/console/case/" + id + "/", { target: "#panel", swap: "innerHTML" });
+  }
+  function panelCaseId() {
+    var body = document.querySelector("#panel .panel-body");
+    return body ? body.dataset.case : null;
+  }
+  function markOpenRow() {
+    var id = panelCaseId();
+    allRows().forEach(function (tr) { tr.classList.toggle("open-in-panel", tr.dataset.id === id); });
+  }
+  function initMinimap() {
+    if (minimap) { minimap.remove(); minimap = null; }
+    var body = document.querySelector("#panel .panel-body");
+    var el = body && body.querySelector("[data-minimap]");
+    if (!el || !window.L || body.dataset.lat === "") return;
+    var at = [parseFloat(body.dataset.lat), parseFloat(body.dataset.lng)];
+    minimap = L.map(el, { zoomControl: false, attributionControl: false }).setView(at, 15);
+    L.tileLayer(root.dataset.tileUrl, { maxZoom: 19 }).addTo(minimap);
+    L.circleMarker(at, { radius: 8, color: "#c0262d", weight: 3 }).addTo(minimap);
+  }
+  // Messages to the reporter show "queued" until the outbox has sent them: look again a few times.
+  var pendingTimer = null, pendingTries = 0;
+  function watchDelivery() {
+    clearTimeout(pendingTimer);
+    var body = document.querySelector("#panel .panel-body");
+    if (!body || body.dataset.pending !== "1") { pendingTries = 0; return; }
+    if (pendingTries >= 10) return;
+    pendingTries += 1;
+    pendingTimer = setTimeout(function () {
+      var now = document.querySelector("#panel .panel-body");
+      if (now && now.dataset.case === body.dataset.case && !panelTyping()) openCase(body.dataset.case);
+    }, 2000);
+  }
+  function panelTyping() {
+    var panel = document.getElementById("panel");
+    return Array.prototype.some.call(panel.querySelectorAll("input[type=text], input:not([type]), textarea"),
+      function (el) { return el.value.trim() !== ""; });
+  }
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target.id === "panel") { initMinimap(); markOpenRow(); watchDelivery(); }
+  });
+  // htmx replaced the queue (filters, polling): the map follows the rows.
+  document.body.addEventListener("htmx:afterSettle", function (e) {
+    if (e.detail.elt && e.detail.elt.id === "queue-body") { syncAllMarkers(false); markOpenRow(); updateCount(); }
+  });
+  // A canned reply fills the message box, in the reporter's language, for the operator to adjust.
+  document.addEventListener("change", function (e) {
+    if (!e.target.matches("[data-canned]")) return;
+    var option = e.target.selectedOptions[0];
+    var box = e.target.form.querySelector("[data-reply]");
+    if (option && option.dataset.text && box) { box.value = option.dataset.text; box.focus(); }
+  });
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest("[data-case-link]");
+    if (link) { e.preventDefault(); openCase(link.dataset.caseLink); return; }
+    if (e.target.closest("[data-close-panel]")) { closePanel(); return; }
+    var tr = e.target.closest("tr.case-row");
+    if (tr) { select(tr); openCase(tr.dataset.id); }
+  });
+  function closePanel() {
+    if (minimap) { minimap.remove(); minimap = null; }
+    document.getElementById("panel").innerHTML = "";
+    markOpenRow();
+  }
+
+  // --- applying live changes ---------------------------------------------------------------------------
+  function matchesFilters(tr, isOpen) {
+    var f = new FormData(filters);
+    var status = f.get("status") || "open";
+    if (status === "open" ? !isOpen : tr.dataset.status !== status) return false;
+    if (f.get("category") && tr.dataset.category !== f.get("category")) return false;
+    if (f.get("province") && tr.dataset.province !== f.get("province")) return false;
+    return true;
+  }
+  function parseRow(html) {
+    var t = document.createElement("template");
+    t.innerHTML = "<table><tbody>" + html.trim() + "</tbody></table>";
+    return t.content.querySelector("tr.case-row");
+  }
+  function insertSorted(tr) {
+    var body = queueBody();
+    var key = rowKey(tr);
+    var empty = body.querySelector("tr.empty");
+    if (empty) empty.remove();
+    var rows = allRows();
+    for (var i = 0; i < rows.length; i++) {
+      if (before(key, rowKey(rows[i]))) { body.insertBefore(tr, rows[i]); return; }
+    }
+    body.appendChild(tr);
+  }
+
+  function applyCase(c, quiet) {
+    var id = String(c.incident_id);
+    var old = document.getElementById("case-" + id);
+    var tr = c.row ? parseRow(c.row) : null;
+    var searching = (new FormData(filters).get("q") || "").trim() !== "";
+    var show = tr && matchesFilters(tr, c.open) && (old || !searching);
+    if (old) old.remove();
+    if (show) {
+      // A later change of a case just announced keeps its highlight (and the selection).
+      ["selected", "fresh"].forEach(function (name) { if (old && old.classList.contains(name)) tr.classList.add(name); });
+      insertSorted(tr);
+      htmx.process(tr);
+      syncMarker(tr);
+      if (!old && c.kind === "created" && !quiet) announce(tr);
+    } else {
+      removeMarker(id);
+    }
+    tick();
+    markOpenRow();
+    updateCount();
+    if (panelCaseId() === id) refreshPanel(id, c.event_id);
+    if (CLAIM_KINDS.indexOf(c.kind) >= 0 && !quiet) refreshStaffSoon();
+  }
+  // Each operator's load on the staff strip follows claims (debounced: a hand-over moves many at once).
+  var CLAIM_KINDS = ["claimed", "released", "claim_taken_over", "handed_over", "status"];
+  var staffTimer = null;
+  function refreshStaffSoon() {
+    clearTimeout(staffTimer);
+    staffTimer = setTimeout(function () { htmx.trigger(document.body, "staff-refresh"); }, 1000);
+  }
+  function refreshPanel(id, eventId) {
+    var panel = document.getElementById("panel");
+    var body = panel.querySelector(".panel-body");
+    // The panel already shows this event (e.g. our own action's answer): keep it and its message.
+    if (body && eventId <= parseInt(body.dataset.event || "0", 10)) return;
+    if (panelTyping()) {
+      if (!panel.querySelector(".notice.stale")) {
+        var p = document.createElement("p");
+        p.className = "notice error stale";
+        p.innerHTML = "";
+        var b = document.createElement("button");
+        b.type = "button"; b.textContent = root.dataset.textUpdated;
+        b.addEventListener("click", function () { openCase(id); });
+        p.appendChild(b);
+        panel.querySelector(".panel-body").prepend(p);
+      }
+    } else {
+      openCase(id);
+    }
+  }
+  function updateCount() {
+    document.getElementById("open-count").textContent = String(allRows().length);
+  }
+  function announce(tr) {
+    tr.classList.add("fresh");
+    var id = tr.id;
+    setTimeout(function () { var row = document.getElementById(id); if (row) row.classList.remove("fresh"); }, 6000);
+    if (document.hidden || !document.hasFocus()) { unseen += 1; document.title = "(" + unseen + ") " + baseTitle; }
+    beep();
+  }
+  window.addEventListener("focus", function () { unseen = 0; document.title = baseTitle; });
+
+  var audio = null;
+  function beep() {
+    if (muted) return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var o = audio.createOscillator(), g = audio.createGain();
+      o.frequency.value = 880; g.gain.value = 0.15;
+      o.connect(g); g.connect(audio.destination);
+      o.start(); o.stop(audio.currentTime + 0.18);
+    } catch (err) { /* no audio device: the highlight and the title still show it */ }
+  }
+  var muteButton = document.getElementById("mute");
+  function showMute() { muteButton.setAttribute("aria-pressed", muted ? "true" : "false"); }
+  muteButton.addEventListener("click", function () {
+    muted = !muted; localStorage.setItem("ess.console.muted", muted ? "1" : "0"); showMute();
+  });
+  showMute();
+
+  // --- ages, SLA colours, claim expiry: every second, no reload ----------------------------------------
+  function fmtAge(s) {
+    s = Math.max(0, Math.floor(s));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return h ? h + ":" + pad(m) + ":" + pad(sec) : m + ":" + pad(sec);
+  }
+  function tick() {
+    var now = Date.now();
+    allRows().forEach(function (tr) {
+      var age = (now - Date.parse(tr.dataset.received)) / 1000;
+      var t = tr.querySelector(".age time");
+      if (t) t.textContent = fmtAge(age);
+      var sla = parseInt(tr.dataset.sla, 10) || 300;
+      var waiting = tr.dataset.status === "new";
+      tr.classList.toggle("sla-breach", waiting && age >= sla);
+      tr.classList.toggle("sla-warn", waiting && age >= sla / 2 && age < sla);
+      if (tr.dataset.claimUntil && Date.parse(tr.dataset.claimUntil) <= now && tr.classList.contains("claimed")) {
+        tr.classList.remove("claimed");
+        var holder = tr.querySelector(".holder");
+        if (holder) holder.classList.add("muted");
+      }
+    });
+  }
+  setInterval(tick, 1000);
+
+  // --- the websocket, catch-up, back-off, polling fallback ---------------------------------------------
+  var conn = document.getElementById("conn");
+  var socket = null, attempts = 0, pollTimer = null, pingTimer = null;
+  function setConn(state) {
+    conn.className = "conn " + state;
+    conn.textContent = state === "online" ? root.dataset.textOnline
+      : state === "offline" ? root.dataset.textOffline : root.dataset.textConnecting;
+    root.dataset.conn = state;
+  }
+  function refreshQueue() {
+    var params = new URLSearchParams(new FormData(filters)).toString();
+    htmx.ajax("GET", root.dataset.queueUrl + "?" + params, { target: "#queue-body", swap: "outerHTML" });
+  }
+  function startPolling() {
+    if (!pollTimer) pollTimer = setInterval(refreshQueue, 5000);
+  }
+  function stopPolling() { clearInterval(pollTimer); pollTimer = null; }
+
+  function connect() {
+    setConn(attempts ? "offline" : "connecting");
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
+    socket.onopen = function () {
+      attempts = 0;
+      setConn("online");
+      stopPolling();
+      socket.send(JSON.stringify({ type: "catch_up", after: lastEventId }));
+      // We are on the staff strip now (presence is written on connect).
+      setTimeout(function () { htmx.trigger(document.body, "staff-refresh"); }, 500);
+      clearInterval(pingTimer);
+      pingTimer = setInterval(function () { socket.send(JSON.stringify({ type: "ping" })); }, 30000);
+    };
+    socket.onmessage = function (e) {
+      var msg = JSON.parse(e.data);
+      if (msg.type === "case") {
+        if (seen[msg.event_id]) return;
+        seen[msg.event_id] = true;
+        lastEventId = Math.max(lastEventId, msg.event_id);
+        root.dataset.lastEvent = String(lastEventId);
+        applyCase(msg, false);
+      } else if (msg.type === "catch_up") {
+        msg.events.forEach(function (id) { seen[id] = true; });
+        msg.cases.forEach(function (c) { applyCase(c, true); });
+        lastEventId = Math.max(lastEventId, msg.last_event_id);
+        root.dataset.lastEvent = String(lastEventId);
+        if (msg.truncated) refreshQueue();
+      }
+    };
+    socket.onclose = function () {
+      clearInterval(pingTimer);
+      setConn("offline");
+      startPolling();
+      attempts += 1;
+      // Exponential back-off with jitter, capped at 30 s, so a restarted server is not stampeded.
+      var delay = Math.min(30000, 500 * Math.pow(2, attempts)) * (0.75 + Math.random() / 2);
+      setTimeout(connect, delay);
+    };
+  }
+
+  // --- keyboard ---------------------------------------------------------------------------------------
+  function select(tr) {
+    allRows().forEach(function (r) { r.classList.remove("selected"); });
+    if (tr) { tr.classList.add("selected"); tr.scrollIntoView({ block: "nearest" }); }
+  }
+  function move(step) {
+    var rows = allRows();
+    if (!rows.length) return;
+    var i = rows.findIndex(function (r) { return r.classList.contains("selected"); });
+    select(rows[Math.min(rows.length - 1, Math.max(0, i + step))]);
+  }
+  function clickAction(key) {
+    var b = document.querySelector('#panel button[data-key="' + key + '"]');
+    if (b && !b.disabled) b.click();
+  }
+  var help = document.getElementById("help");
+  document.getElementById("help-toggle").addEventListener("click", function () { help.hidden = !help.hidden; });
+  document.addEventListener("keydown", function (e) {
+    var tag = (e.target.tagName || "").toLowerCase();
+    if (e.key === "Escape") {
+      if (!help.hidden) { help.hidden = true; return; }
+      if (tag === "input" || tag === "textarea" || tag === "select") { e.target.blur(); return; }
+      closePanel(); return;
+    }
+    if (tag === "input" || tag === "textarea" || tag === "select" || e.ctrlKey || e.metaKey || e.altKey) return;
+    var selected = document.querySelector("#queue-body tr.selected");
+    switch (e.key) {
+      case "j": case "ArrowDown": move(1); e.preventDefault(); break;
+      case "k": case "ArrowUp": move(-1); e.preventDefault(); break;
+      case "Enter": if (selected) openCase(selected.dataset.id); break;
+      case "c": case "r": case "t": case "s": clickAction(e.key); break;
+      case "1": case "2": case "3": {
+        var sel = document.querySelector("#panel [data-priority-select]");
+        if (sel) { sel.value = e.key; sel.focus(); }
+        break;
+      }
+      case "n": { var note = document.querySelector("#panel [data-note]"); if (note) { note.focus(); e.preventDefault(); } break; }
+      case "/": document.getElementById("q").focus(); e.preventDefault(); break;
+      case "m": muteButton.click(); break;
+      case "?": help.hidden = !help.hidden; break;
+    }
+  });
+
+  syncAllMarkers(true);
+  initMinimap();
+  markOpenRow();
+  tick();
+  connect();
+})();
