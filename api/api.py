@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
+from api.act import router as act_router
 from api.auth import BearerToken, StaffSession
 from api.errors import as_response_parts
 from api.tokens import find_token
@@ -62,6 +63,7 @@ api = NinjaAPI(
     docs_decorator=staff_or_token,
 )
 api.add_router("/", router)
+api.add_router("/", act_router)
 
 
 def _answer(request, status: int, body: dict, headers: dict | None = None):

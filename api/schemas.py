@@ -147,11 +147,3 @@ class CaseDetail(CaseOut):
 class CasePage(Schema):
     items: list[CaseOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
-
-
-class StatusIn(Schema):
-    status: Status
-    expected_version: int | None = Field(
-        None, ge=1, description="The version you last saw; if the case moved on since, 409 and nothing applied."
-    )
-    comment: str = Field("", max_length=2000)

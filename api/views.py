@@ -11,7 +11,6 @@ from ninja import Header, Path, Query, Router
 from api import eidd, feed, serialize
 from api.auth import principal
 from api.errors import Forbidden, NotFound, case_not_found
-from api.idempotency import idempotent
 from api.schemas import (
     AGENCY_CODE_PATTERN,
     DISTRICT_PATTERN,
@@ -24,11 +23,10 @@ from api.schemas import (
     Error,
     EventPage,
     ResponderOut,
-    StatusIn,
 )
 from dispatch.models import Agency, AgencyKind
 from dispatch.scoping import visible_incidents, visible_responders
-from ess.roles import CONSOLE_ROLES, can_see_reporter_identity, role_of
+from ess.roles import can_see_reporter_identity
 from incidents import actions
 from incidents.models import Category, Incident, Status
 
@@ -54,11 +52,6 @@ def _case(user, reference: str) -> Incident:
     if case is None:
         raise case_not_found(reference)
     return case
-
-
-def _must_work_cases(user) -> None:
-    if role_of(user) not in CONSOLE_ROLES:
-        raise Forbidden(_("Your role does not allow working on cases."))
 
 
 # --- cases ---------------------------------------------------------------------------------------------
@@ -130,29 +123,6 @@ def get_attachment(request, ref: str = Ref, attachment_id: int = Path(..., ge=1,
     response = FileResponse(handle, content_type=attachment.content_type or "application/octet-stream")
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-@router.post(
-    "/cases/{ref}/status", response={200: CaseDetail, 400: Error, 409: Error, **WITH_CASE}, url_name="case_status",
-    tags=["act"],
-)
-def set_status(request, payload: StatusIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
-    """Move the case along its lifecycle (incidents.lifecycle). An illegal move is 409 with the reason."""
-    user = principal(request)
-    case = _case(user, ref)
-    _must_work_cases(user)
-
-    def act():
-        data = {"via": "api"}
-        if payload.comment:
-            data["comment"] = payload.comment
-        moved = actions.do_transition(
-            case, payload.status, actor=user, expected_version=payload.expected_version, data=data
-        )
-        detail = serialize.case_detail(request, _case(user, moved.reference), user)
-        return 200, CaseDetail.model_validate(detail).model_dump(mode="json")
-
-    return idempotent(request, user, idempotency_key, payload.model_dump(mode="json"), act)
 
 
 # --- the events feed -----------------------------------------------------------------------------------

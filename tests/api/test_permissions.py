@@ -61,7 +61,7 @@ def test_it_feeds_only_the_events_of_cases_the_role_may_see(client, tokens, case
 @pytest.mark.parametrize("where", [BKK, CM])
 def test_it_lets_only_console_roles_in_reach_change_a_case(client, tokens, cases, who, where):
     case = cases[where]
-    response = client.post(f"/api/cases/{case.reference}/status", {"status": "triaged"},
+    response = client.post(f"/api/cases/{case.reference}/triage", {"priority": 1},
                            content_type="application/json", **bearer(tokens[who].secret))
     if where not in SEES[who]:
         expected = 404
