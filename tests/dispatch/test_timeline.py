@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.utils import translation
 
@@ -21,8 +23,6 @@ def test_it_describes_every_dispatch_event_and_leaves_other_kinds_alone(agencies
     AgencyArea.objects.create(agency=pmj, province_code="10")
     incident = make_incident()
     [a] = do_assign(incident, [Pick(agencies["bkk"])], actor=operator)
-    from datetime import timedelta
-
     check_deadlines(a.assigned_at + timedelta(minutes=20))
     new = do_reassign(a, Pick(pmj), "เรื่องคุ้มครองเด็ก", actor=operator)
     do_decline(new, "ไม่มีเจ้าหน้าที่", actor=operator)
