@@ -13,6 +13,10 @@ WINDOW_SECONDS = 60
 KEY_PREFIX = "api-rate"
 
 
+def clock() -> float:
+    return time.time()
+
+
 def limit_for(token) -> int:
     if token is not None and token.rate_limit_per_minute:
         return token.rate_limit_per_minute
@@ -21,7 +25,7 @@ def limit_for(token) -> int:
 
 def hit(ident: str, limit: int, now: float | None = None) -> tuple[bool, int]:
     """Count one call for `ident`. Returns (allowed, seconds until the window resets)."""
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     window = int(now // WINDOW_SECONDS)
     retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
     key = f"{KEY_PREFIX}:{ident}:{window}"
