@@ -85,6 +85,8 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
         )
         .order_by("claim_live", "with_help", "priority", "received_at")
     )
+    if filters.status != "open" and filters.status not in OPEN_STATUSES:
+        cases = cases.order_by("-received_at")  # a look back (closed, referred …): the latest first
     return list(cases[:QUEUE_LIMIT])
 
 

@@ -321,3 +321,10 @@ def test_the_timeline_reads_in_words(op_client, operator):
     for line in ("Case opened (line)", "Triage: category", "Status: New → Triaged",
                  "From the reporter: ช่วยด้วย", "The reporter blocked ESS on LINE"):
         assert line in body, line
+
+
+def test_a_look_back_at_closed_cases_lists_the_latest_first(op_client, operator):
+    older = triage.refer(make_incident(received_at=timezone.now() - timedelta(hours=3)), operator, "191")
+    newer = triage.refer(make_incident(), operator, "191")
+    body = op_client.get("/console/queue/", {"status": "referred"}, **HTMX).content.decode()
+    assert body.index(newer.reference) < body.index(older.reference)
