@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dispatch.models import Agency, AgencyArea, Assignment, CannedReply, ExportRecord, Responder
+from dispatch.models import Agency, AgencyArea, Assignment, CannedReply, ExportRecord, Responder, RoutingRule
 
 
 class AgencyAreaInline(admin.TabularInline):
@@ -26,9 +26,20 @@ class ResponderAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["incident", "agency", "responder", "status", "assigned_at"]
-    list_filter = ["status"]
+    list_display = ["incident", "agency", "responder", "status", "assigned_at", "escalation_level"]
+    list_filter = ["status", "escalation_level"]
     raw_id_fields = ["incident", "agency", "responder", "assigned_by"]
+
+    # Read-only: assignments change through dispatch.assignments (locks, timeline, live updates, the
+    # case status following), never by editing a row.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ExportRecord)
@@ -51,3 +62,12 @@ class CannedReplyAdmin(admin.ModelAdmin):
     list_display = ["title", "position", "is_active"]
     list_editable = ["position", "is_active"]
     search_fields = ["title", "text_th", "text_en"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """The routing table dispatch.routing reads: which agency kinds a category or triage flag needs."""
+
+    list_display = ["__str__", "category", "flag", "agency_kind", "is_active", "why"]
+    list_filter = ["agency_kind", "is_active", "category"]
+    list_editable = ["is_active"]

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dispatch.models import Agency, AgencyArea, AgencyKind, Assignment, AssignmentStatus, Responder
+from dispatch.routing import ensure_default_rules
 from dispatch.staff import ensure_staff
 from ess.models import Role
 from incidents import actions
@@ -214,6 +215,8 @@ def _follow_assignment(incident: Incident, status: str, at) -> None:
 @transaction.atomic
 def seed_demo() -> dict:
     return {
+        # Seeded by the migration; put back here in case the database was flushed since.
+        "routing_rules": ensure_default_rules(),
         "agencies": seed_agencies(),
         "accounts": seed_accounts(),
         "incidents": seed_incidents(),

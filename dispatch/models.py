@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents import geo
-from incidents.models import Incident
+from incidents.models import Category, Incident
 
 
 class AgencyKind(models.TextChoices):
@@ -77,6 +77,14 @@ class Responder(models.Model):
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
 
+    def report_position(self, latitude: float, longitude: float, now=None) -> None:
+        """Store where the phone says the responder is (recommendation measures from here)."""
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValueError("latitude/longitude out of range")
+        self.last_latitude, self.last_longitude = latitude, longitude
+        self.last_position_at = now or timezone.now()
+        self.save(update_fields=["last_latitude", "last_longitude", "last_position_at"])
+
 
 class AssignmentStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for acknowledgement")
@@ -116,7 +124,9 @@ class Assignment(models.Model):
     ended_at = models.DateTimeField(_("declined or cancelled"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was declined or cancelled."))
     outcome = models.TextField(_("outcome"), blank=True)
-    escalation_level = models.PositiveSmallIntegerField(default=0)
+    # 0: in time; 1: missed the acknowledgement deadline; 2: missed the second one (dispatch.deadlines).
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalated_at = models.DateTimeField(_("last escalated"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -140,6 +150,10 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"{self.incident} → {self.agency}"
 
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_ASSIGNMENT_STATUSES
+
 
 class Presence(models.Model):
     """One open console or responder websocket. Written on connect, refreshed by heartbeats, removed on
@@ -158,6 +172,40 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.screen}"
+
+
+class RoutingRule(models.Model):
+    """Which agency kind a case needs, kept as data an administrator edits (dispatch.routing reads it).
+
+    A rule matches a case when its category is blank or equal to the case's, and its flag is blank or set
+    on the case (a triage flag such as "child"). The kinds a case needs are the union of all matches.
+    """
+
+    category = models.CharField(
+        _("category"), max_length=32, blank=True, choices=Category.choices,
+        help_text=_("Blank: any category."),
+    )
+    flag = models.CharField(
+        _("flag"), max_length=32, blank=True, help_text=_("Blank: whatever the flags. E.g. child, injured."),
+    )
+    agency_kind = models.CharField(_("agency kind"), max_length=20, choices=AgencyKind.choices)
+    why = models.CharField(_("why"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["category", "flag", "agency_kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "flag", "agency_kind"], name="routing_rule_unique")
+        ]
+
+    def __str__(self) -> str:
+        when = " + ".join(filter(None, [self.get_category_display() if self.category else "", self.flag]))
+        return f"{when or _('any case')} → {self.get_agency_kind_display()}"
+
+    def matches(self, category: str, flags: dict) -> bool:
+        return (not self.category or self.category == category) and (not self.flag or bool(flags.get(self.flag)))
 
 
 class ExportRecord(models.Model):

@@ -3,7 +3,9 @@
 from django.urls import path
 
 from dispatch.consumers import ConsoleConsumer
+from dispatch.responder_consumers import ResponderConsumer
 
 websocket_urlpatterns: list = [
     path("ws/console/", ConsoleConsumer.as_asgi()),
+    path("ws/responder/", ResponderConsumer.as_asgi()),
 ]

@@ -212,6 +212,17 @@ LEAFLET_CONFIG = {
 CLAIM_TTL_SECONDS = env_int("CLAIM_TTL_SECONDS", 10 * 60)
 ESS_DEMO = env_bool("ESS_DEMO", DEBUG)
 
+# --- Dispatch (dispatch.deadlines) ---------------------------------------------------------------
+# Minutes an agency has to acknowledge an assignment, per priority, counted from the assignment; missing
+# it alerts the console and the province's supervisors, and missing twice that escalates again.
+ACK_DEADLINE_MINUTES = {
+    1: env_int("ACK_DEADLINE_P1_MINUTES", 5),
+    2: env_int("ACK_DEADLINE_P2_MINUTES", 15),
+    3: env_int("ACK_DEADLINE_P3_MINUTES", 60),
+}
+# How often `manage.py check_deadlines --loop` looks.
+DEADLINE_CHECK_SECONDS = env_int("DEADLINE_CHECK_SECONDS", 15)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -34,7 +34,7 @@ def add_default_replies(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0003_dashboard_exports_indexes'),
+        ('dispatch', '0004_routing_rules'),
     ]
 
     operations = [
