@@ -328,3 +328,24 @@ def test_a_look_back_at_closed_cases_lists_the_latest_first(op_client, operator)
     newer = triage.refer(make_incident(), operator, "191")
     body = op_client.get("/console/queue/", {"status": "referred"}, **HTMX).content.decode()
     assert body.index(newer.reference) < body.index(older.reference)
+
+
+def test_a_false_report_on_a_dispatched_case_stands_its_agencies_down(op_client, operator, agencies):
+    from dispatch.assignments import Pick, do_assign
+    from dispatch.models import AssignmentStatus
+
+    case = make_incident()
+    (assignment,) = do_assign(case, [Pick(agencies["bkk"])], actor=operator)
+    case.refresh_from_db()
+    assert case.status == Status.DISPATCHED
+    act(op_client, case, "false_report", reason="เด็กเล่นโทรศัพท์")
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.CANCELLED and assignment.reason == "Marked as a false report"
+    assert Incident.objects.get(pk=case.pk).status == Status.FALSE_REPORT
+
+
+def test_the_case_panel_loads_the_dispatch_panel(op_client):
+    case = make_incident()
+    body = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
+    assert f'hx-get="/console/cases/{case.pk}/dispatch/"' in body
+    assert op_client.get(f"/console/cases/{case.pk}/dispatch/", **HTMX).status_code == 200
