@@ -123,8 +123,12 @@ def test_a_change_by_someone_else_while_typing_is_flagged_and_the_late_action_re
 
 
 def test_a_canned_reply_is_picked_edited_and_sent_from_the_panel(page, operator):
+    from dispatch.models import CannedReply
     from incidents.models import Message
 
+    # (Earlier transactional tests flushed the defaults the migration created.)
+    CannedReply.objects.create(title="รับเรื่องแล้ว", text_th="เจ้าหน้าที่ ESS ได้รับเรื่องของท่านแล้ว",
+                               text_en="ESS has received your report.")
     case = open_case(page)
     login(page, operator, language="en")
     wait_live(page)
