@@ -359,3 +359,16 @@ def test_the_default_canned_replies_come_with_the_migration(db):
     if not titles:
         pytest.skip("a transactional test flushed the migration's rows before this one")
     assert len(titles) == 5 and all(r.text_th and r.text_en for r in CannedReply.objects.all())
+
+
+def test_the_timeline_words_dispatch_events_as_dispatch_does(op_client, operator, agencies):
+    from dispatch.assignments import Pick, do_assign
+    from dispatch.timeline import describe
+
+    case = make_incident()
+    do_assign(case, [Pick(agencies["bkk"])], actor=operator)
+    body = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
+    assigned = IncidentEvent.objects.filter(incident=case, kind="assigned").first()
+    from django.utils.html import escape
+
+    assert escape(describe(assigned)) in body
