@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dispatch import presence
+from dispatch import timeline as dispatch_timeline
 from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Responder
 from dispatch.scoping import visible_incidents
 from ess.roles import province_scope
@@ -85,6 +86,8 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
         )
         .order_by("claim_live", "with_help", "priority", "received_at")
     )
+    if filters.status != "open" and filters.status not in OPEN_STATUSES:
+        cases = cases.order_by("-received_at")  # a look back (closed, referred …): the latest first
     return list(cases[:QUEUE_LIMIT])
 
 
@@ -239,7 +242,11 @@ def _label(choices, value) -> str:
 
 
 def describe_event(event: IncidentEvent) -> str:
-    """One timeline line, in the operator's language."""
+    """One timeline line, in the operator's language. Dispatch's own kinds are worded by #5's
+    dispatch.timeline.describe()."""
+    dispatch_line = dispatch_timeline.describe(event)
+    if dispatch_line is not None:
+        return dispatch_line
     data = event.data or {}
     kind = event.kind
     if kind == "created":

@@ -7,12 +7,14 @@ with that fresh state (never a 500). Live updates to everyone else go out from t
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import console
+from dispatch.assignments import do_stand_down
 from dispatch.models import CannedReply
 from dispatch.scoping import visible_incidents
 from ess.roles import CONSOLE_ROLES, role_required
@@ -158,21 +160,36 @@ ACTIONS = {
         pk, user, category=post.get("category") or None, priority=post.get("priority") or None,
         expected_version=v),
     "note": lambda pk, user, post, v, req: triage.add_note(pk, user, post.get("text", ""), expected_version=v),
-    "duplicate": lambda pk, user, post, v, req: triage.mark_duplicate(
-        pk, _master_pk(req), user, expected_version=v),
-    "false_report": lambda pk, user, post, v, req: triage.mark_false_report(
-        pk, user, post.get("reason", ""), expected_version=v),
+    "duplicate": lambda pk, user, post, v, req: _leaving_dispatch(
+        user, triage.mark_duplicate, pk, _master_pk(req), user, expected_version=v),
+    "false_report": lambda pk, user, post, v, req: _leaving_dispatch(
+        user, triage.mark_false_report, pk, user, post.get("reason", ""), expected_version=v),
     "confirm_false_report": lambda pk, user, post, v, req: triage.confirm_false_report(
         pk, user, post.get("note", ""), expected_version=v),
     "reverse_false_report": lambda pk, user, post, v, req: triage.reverse_false_report(
         pk, user, post.get("reason", ""), expected_version=v),
-    "refer": lambda pk, user, post, v, req: triage.refer(
-        pk, user, post.get("hotline", ""), note=post.get("note", ""), expected_version=v),
+    "refer": lambda pk, user, post, v, req: _leaving_dispatch(
+        user, triage.refer, pk, user, post.get("hotline", ""), note=post.get("note", ""), expected_version=v),
     "close": lambda pk, user, post, v, req: triage.close(pk, user, post.get("outcome", ""), expected_version=v),
     "reply": lambda pk, user, post, v, req: triage.reply(pk, user, _reply_text(pk, post), expected_version=v),
     "hand_over": lambda pk, user, post, v, req: triage.hand_over(pk, user, _staff_member(post.get("to")),
                                                                  expected_version=v),
 }
+
+
+def _leaving_dispatch(actor, action, *args, **kwargs) -> Incident:
+    """Run a triage action that takes the case out of the dispatch flow (false report, duplicate,
+    referral) and, in the same transaction, stand down the agencies still on it (#5's do_stand_down):
+    the responders stop and hear why."""
+    with transaction.atomic():
+        case = action(*args, **kwargs)
+        reason = {
+            Status.FALSE_REPORT: _("Marked as a false report"),
+            Status.DUPLICATE: _("Merged into another case as a duplicate"),
+            Status.REFERRED: _("Referred to another hotline"),
+        }.get(case.status, case.get_status_display())
+        do_stand_down(case, str(reason), actor=actor)
+    return case
 
 
 def _canned_replies(case: Incident) -> list[tuple[int, str, str]]:

@@ -10,6 +10,7 @@
 Mark browser tests `@pytest.mark.browser` (skipped locally without chromium, a failure under CI).
 """
 
+import atexit
 import os
 import re
 import subprocess
@@ -136,9 +137,16 @@ def start_daphne(env: dict | None = None, timeout: float = 20, port: int = 0) ->
         if match:
             server = LiveServer(process=process, port=int(match.group(1)), log=log)
             _drain(server)
+            # A test that fails before its clean-up must not leave a server running after pytest.
+            atexit.register(_kill_if_running, process)
             return server
     process.kill()
     raise RuntimeError("daphne did not start:\n" + "".join(log))
+
+
+def _kill_if_running(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
 
 
 def _drain(server: LiveServer) -> None:

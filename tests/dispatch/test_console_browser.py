@@ -120,3 +120,24 @@ def test_a_change_by_someone_else_while_typing_is_flagged_and_the_late_action_re
     notice = page.wait_for_selector("#panel .notice.error[role=alert]", timeout=3000)
     assert "changed by someone else" in notice.inner_text()  # the version it saw is stale
     assert "Claimed by sup_bkk" in page.inner_text("#panel .claim-bar")  # the fresh state
+
+
+def test_a_canned_reply_is_picked_edited_and_sent_from_the_panel(page, operator):
+    from dispatch.models import CannedReply
+    from incidents.models import Message
+
+    # (Earlier transactional tests flushed the defaults the migration created.)
+    CannedReply.objects.create(title="รับเรื่องแล้ว", text_th="เจ้าหน้าที่ ESS ได้รับเรื่องของท่านแล้ว",
+                               text_en="ESS has received your report.")
+    case = open_case(page)
+    login(page, operator, language="en")
+    wait_live(page)
+    page.click(f"#case-{case.pk}")
+    page.select_option("#panel [data-canned]", index=1)  # fills the box in the reporter's language
+    box = page.locator("#panel [data-reply]")
+    assert box.input_value().startswith("เจ้าหน้าที่ ESS ได้รับเรื่อง")
+    box.fill(box.input_value() + " (ESS)")
+    page.click("#panel form.reply button[type=submit]")
+    page.wait_for_selector("#panel .msg-out", timeout=3000)
+    sent = list(Message.objects.filter(incident=case, direction="out").values_list("text", flat=True))
+    assert len(sent) == 1 and sent[0].endswith(" (ESS)")

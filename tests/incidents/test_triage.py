@@ -345,3 +345,11 @@ def test_a_referral_tells_the_reporter_and_a_safe_contact_only_neutrally(operato
     assert outbound(safe)[0].text == "ติดต่อได้ที่หมายเลข 191 ตลอด 24 ชั่วโมง"
     blocked = triage.refer(make_incident(reporter=ReporterFactory(is_reachable=False)), operator, "1300")
     assert blocked.status == Status.REFERRED and outbound(blocked) == []
+
+
+def test_an_operator_may_take_over_a_claim_that_expired(operator, other_operator):
+    case = triage.claim(make_incident(), operator)
+    Incident.objects.filter(pk=case.pk).update(claim_expires_at=timezone.now() - timedelta(seconds=1))
+    case = triage.take_over(case, other_operator)
+    assert case.claimed_by == other_operator
+    assert IncidentEvent.objects.filter(incident=case).last().data == {"from": "op"}
