@@ -5,14 +5,14 @@ the same data through the same templates."""
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, Max, Q, When
+from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dispatch import presence
 from dispatch import timeline as dispatch_timeline
-from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Responder
+from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Responder
 from dispatch.scoping import visible_incidents
 from ess.roles import province_scope
 from incidents import triage
@@ -83,6 +83,7 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
                 output_field=IntegerField(),
             ),
             with_help=Case(When(status__in=WAITING_STATUSES, then=0), default=1, output_field=IntegerField()),
+            overdue=Exists(_overdue_assignments().filter(incident=OuterRef("pk"))),
         )
         .order_by("claim_live", "with_help", "priority", "received_at")
     )
@@ -91,12 +92,21 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
     return list(cases[:QUEUE_LIMIT])
 
 
+def _overdue_assignments():
+    """Live assignments an agency has not acknowledged in time (dispatch.deadlines escalated them)."""
+    return Assignment.objects.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES, escalation_level__gt=0)
+
+
 def row_context(case: Incident, *, possible_duplicate: bool = False, now=None) -> dict:
     now = now or timezone.now()
+    overdue = getattr(case, "overdue", None)  # annotated by queue_cases; one query for a pushed row
+    if overdue is None:
+        overdue = _overdue_assignments().filter(incident=case).exists()
     return {
         "case": case,
         "claim_live": case.claim_is_active(now),
         "possible_duplicate": possible_duplicate,
+        "overdue": overdue,
         "sla_seconds": TRIAGE_SLA_SECONDS.get(case.priority, 300),
     }
 

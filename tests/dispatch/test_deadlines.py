@@ -97,3 +97,23 @@ def test_it_stops_climbing_once_the_case_left_dispatch(agencies):
     incident, _ = _assign(agencies)
     do_transition(incident, Status.CANCELLED)
     assert check_deadlines(T0 + timedelta(hours=1)) == []
+
+
+def test_it_marks_the_case_in_every_console_queue_once_overdue(agencies, operator, client):
+    from dispatch.console import queue_cases, queue_rows, render_row
+
+    incident, _ = _assign(agencies, Priority.P1)
+    client.force_login(operator)
+
+    def flagged_in_queue() -> bool:
+        [row] = [r for r in queue_rows(queue_cases(operator)) if r["case"].pk == incident.pk]
+        return row["overdue"]
+
+    assert not flagged_in_queue()
+    assert "flag-overdue" not in client.get("/console/").content.decode()
+    check_deadlines(T0 + timedelta(minutes=5))
+    assert flagged_in_queue()
+    assert "flag-overdue" in client.get("/console/").content.decode()
+    # The live push renders the same row with the same mark.
+    incident.refresh_from_db()
+    assert "flag-overdue" in render_row(incident, None)
