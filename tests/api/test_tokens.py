@@ -14,6 +14,9 @@ from ess.roles import province_scope, role_of
 from tests.api.conftest import bearer
 from tests.conftest import PASSWORD
 
+# Assertions read the English msgids; the Thai catalogue is checked in tests/ess/test_i18n.py.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_it_stores_only_the_hash_of_the_secret(db):
     issued = issue_token("191 Chiang Mai", role=Role.SUPERVISOR, provinces=["50"])

@@ -19,7 +19,8 @@ from incidents.errors import ActionRefused, NotAllowed
 from incidents.models import Category, Incident, Status
 from tests.factories import make_incident
 
-pytestmark = pytest.mark.django_db
+# Assertions read the English msgids; the Thai catalogue is checked in tests/ess/test_i18n.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 A = AssignmentStatus
 
 

@@ -8,7 +8,8 @@ from ess.models import Role
 from incidents.models import Category
 from tests.factories import make_incident
 
-pytestmark = pytest.mark.django_db
+# Assertions read the English msgids; the Thai catalogue is checked in tests/ess/test_i18n.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 CASE = (13.7466, 100.5347)  # Pathum Wan, Bangkok (district 1007)
 
