@@ -372,3 +372,15 @@ def test_the_timeline_words_dispatch_events_as_dispatch_does(op_client, operator
     from django.utils.html import escape
 
     assert escape(describe(assigned)) in body
+
+
+def test_the_case_panel_writes_dates_with_the_buddhist_era_year_in_thai(client, operator, settings):
+    from datetime import UTC, datetime
+
+    settings.LANGUAGE_CODE = "th"  # this module otherwise runs in English
+
+    case = make_incident(received_at=datetime(2026, 11, 28, 3, 5, tzinfo=UTC))  # 10:05 in Bangkok
+    client.force_login(operator)  # no language cookie: Thai first
+    page = client.get(f"/console/case/{case.pk}/").content.decode()
+    assert "28 พ.ย. 2569 10:05" in page
+    assert "พ.ย. 2026" not in page
