@@ -67,19 +67,25 @@ def operator_sessions(count: int, username: str = "bench_operator") -> list[str]
     return cookies
 
 
+async def connect_consoles(http, server, cookies: list[str]) -> list:
+    """One console websocket per session cookie, each joined to its groups before it is returned."""
+    sockets = []
+    for cookie in cookies:
+        ws = await http.ws_connect(f"{server.ws_url}/ws/console/",
+                                   headers={"Origin": server.url, "Cookie": f"sessionid={cookie}"})
+        await ws.send_json({"type": "catch_up", "after": 10**12})
+        await ws.receive_json(timeout=10)  # joined its groups
+        sockets.append(ws)
+    return sockets
+
+
 async def measure_latency(server_in, server_out, consoles: int, rounds: int) -> list[float]:
     """Milliseconds from the case-creating request to each console's receipt of the row."""
     import aiohttp
 
     cookies = operator_sessions(consoles)
     async with aiohttp.ClientSession() as http:
-        sockets = []
-        for cookie in cookies:
-            ws = await http.ws_connect(f"{server_out.ws_url}/ws/console/",
-                                       headers={"Origin": server_out.url, "Cookie": f"sessionid={cookie}"})
-            await ws.send_json({"type": "catch_up", "after": 10**12})
-            await ws.receive_json(timeout=10)  # joined its groups
-            sockets.append(ws)
+        sockets = await connect_consoles(http, server_out, cookies)
         samples: list[float] = []
         loop = asyncio.get_running_loop()
         for round_ in range(rounds + 1):  # round 0 warms up (imports, caches) and is not counted
@@ -163,13 +169,7 @@ async def measure_webhook_latency(server_in, server_out, consoles: int, rounds: 
 
     cookies = operator_sessions(consoles)
     async with aiohttp.ClientSession() as http:
-        sockets = []
-        for cookie in cookies:
-            ws = await http.ws_connect(f"{server_out.ws_url}/ws/console/",
-                                       headers={"Origin": server_out.url, "Cookie": f"sessionid={cookie}"})
-            await ws.send_json({"type": "catch_up", "after": 10**12})
-            await ws.receive_json(timeout=10)
-            sockets.append(ws)
+        sockets = await connect_consoles(http, server_out, cookies)
         samples: list[float] = []
         loop = asyncio.get_running_loop()
         for round_ in range(rounds + 1):  # round 0 warms up (imports, caches) and is not counted
