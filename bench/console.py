@@ -118,7 +118,7 @@ class LineWorker:
 
         from django.conf import settings
 
-        from incidents.line import fake_platform
+        from demo import fake_platform
 
         self.platform = fake_platform.serve()
         settings.LINE_API_BASE_URL = settings.LINE_DATA_API_BASE_URL = self.platform.url
@@ -149,7 +149,7 @@ def post_webhook_pin(server, worker: LineWorker) -> None:
 
     from django.conf import settings
 
-    from incidents.line import fake_platform as fake
+    from demo import fake_platform as fake
 
     user = f"U{uuid.uuid4().hex}"
     event = fake.make_event("message", user, reply_token=worker.platform.platform.issue_reply_token(user),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dispatch.models import Agency, AgencyArea, Assignment, CannedReply, ExportRecord, Responder, RoutingRule
+from dispatch.models import Agency, AgencyArea, Assignment, Responder, RoutingRule
 
 
 class AgencyAreaInline(admin.TabularInline):
@@ -40,28 +40,6 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(ExportRecord)
-class ExportRecordAdmin(admin.ModelAdmin):
-    """The audit trail of case exports: read-only."""
-
-    list_display = ["created_at", "user", "role", "rows", "with_identity"]
-    list_filter = ["with_identity", "role"]
-    readonly_fields = ["user", "role", "created_at", "query", "rows", "with_identity"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
-    list_display = ["title", "position", "is_active"]
-    list_editable = ["position", "is_active"]
-    search_fields = ["title", "text_th", "text_en"]
 
 
 @admin.register(RoutingRule)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dispatch.consumers import ConsoleConsumer
+from console.consumers import ConsoleConsumer
 from dispatch.responder_consumers import ResponderConsumer
 
 websocket_urlpatterns: list = [

@@ -42,6 +42,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 12 * 60 * 60  # one 12-hour shift
 
+# Demo data, the fake LINE platform and the phone simulator (the demo app): development and demos only.
+ESS_DEMO = env_bool("ESS_DEMO", DEBUG)
+
 INSTALLED_APPS = [
     "daphne",
     # SimpleAdminConfig: django-leaflet ships an admin module that needs GeoDjango (GDAL), which this
@@ -61,7 +64,9 @@ INSTALLED_APPS = [
     "ess",
     "incidents",
     "dispatch",
-    # The integration API (#7); "ninja" only for its bundled Swagger UI static files (no CDN).
+    "console",
+    "dashboard",
+    # The integration API; "ninja" only for its bundled Swagger UI static files (no CDN).
     "ninja",
     "api",
 ]
@@ -81,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+if ESS_DEMO:
+    INSTALLED_APPS.append("demo")
 
 ROOT_URLCONF = "ess.urls"
 ASGI_APPLICATION = "ess.asgi.application"
@@ -213,7 +221,6 @@ LEAFLET_CONFIG = {
 # --- Operations -----------------------------------------------------------------------------------
 # How long an operator's claim on a case lasts without activity before others may take it over.
 CLAIM_TTL_SECONDS = env_int("CLAIM_TTL_SECONDS", 10 * 60)
-ESS_DEMO = env_bool("ESS_DEMO", DEBUG)
 
 # --- Dispatch (dispatch.deadlines) ---------------------------------------------------------------
 # Minutes an agency has to acknowledge an assignment, per priority, counted from the assignment; missing
@@ -235,7 +242,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- Supervisor dashboard (dispatch.stats) --------------------------------------------------------
+# --- Supervisor dashboard (dashboard.stats) --------------------------------------------------------
 # Targets from receipt of a report to each milestone, in minutes; the dashboard's SLA compliance and
 # "past deadline" counts measure against these.
 SLA_TRIAGE_MINUTES = env_int("SLA_TRIAGE_MINUTES", 10)

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -17,4 +18,12 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("", include("incidents.urls")),
     path("", include("dispatch.urls")),
+    path("console/", include("console.urls")),
+    # The dispatch panel and its actions live under /console/ too; the console's case panel loads them.
+    path("console/", include("console.dispatch_urls")),
+    path("dashboard/", include("dashboard.urls")),
 ]
+
+# The LINE phone simulator exists only where the demo app is installed (DEBUG or ESS_DEMO).
+if apps.is_installed("demo"):
+    urlpatterns.append(path("", include("demo.urls")))

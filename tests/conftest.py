@@ -12,11 +12,12 @@ from django.conf import settings
 from django.db import connection
 
 from dispatch.models import Agency, AgencyArea, AgencyKind
+from dispatch.routing import ensure_default_rules
 from dispatch.staff import ensure_staff
 from ess.models import Role
 
 # Live daphne server, Playwright browser and login helper, shared by every app's browser tests.
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.line"]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
@@ -43,6 +44,16 @@ def pytest_runtest_setup(item):
 
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def routing_rules(request):
+    """The default routing rules, as the migration seeds them. A transactional test (websocket, browser)
+    flushes the database afterwards, data-migration rows included, so they are put back for each test."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("db")  # follows the marker: transactional where the test asked for it
+    ensure_default_rules()
 
 
 @pytest.fixture

@@ -10,6 +10,9 @@ for _name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECUR
     os.environ.setdefault(_name, "0")
 os.environ.setdefault("LINE_CHANNEL_SECRET", "8c570fa6dd201bb328f1c1eac23a96d8")
 os.environ.setdefault("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
+# The demo app (fake LINE platform, phone simulator, demo data) is installed so its own tests can run;
+# tests/ess/test_settings.py checks that production settings leave it out.
+os.environ.setdefault("ESS_DEMO", "1")
 
 from ess.settings import *  # noqa: E402, F403
 from ess.settings import STORAGES  # noqa: E402

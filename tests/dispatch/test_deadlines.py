@@ -100,7 +100,7 @@ def test_it_stops_climbing_once_the_case_left_dispatch(agencies):
 
 
 def test_it_marks_the_case_in_every_console_queue_once_overdue(agencies, operator, client):
-    from dispatch.console import queue_cases, queue_rows, render_row
+    from console.screen import queue_cases, queue_rows, render_row
 
     incident, _ = _assign(agencies, Priority.P1)
     client.force_login(operator)

@@ -1,12 +1,12 @@
 """The reporter hears on LINE how help is moving: through the LINE outbox, against the fake LINE platform
-on loopback (tests.incidents.line.conftest), with the real line-bot-sdk."""
+on loopback (tests.line), with the real line-bot-sdk."""
 
 from dispatch import reporter_updates
 from dispatch.assignments import Pick, do_acknowledge, do_assign, do_complete, do_set_en_route, do_set_on_scene
 from incidents.actions import do_transition
 from incidents.line import texts
 from incidents.models import Language, Message, Status
-from tests.incidents.line.conftest import fake_line, later, line  # noqa: F401 — fixtures
+from tests.line import fake_line, later, line  # noqa: F401 — fixtures
 
 USER = "U" + "5" * 32
 OTHER = "U" + "6" * 32

@@ -8,7 +8,7 @@ from ess import live
 from incidents import actions
 from incidents.line import texts
 from incidents.models import Category, Incident, IncidentEvent, Message, Status
-from tests.incidents.line.conftest import now_ms
+from tests.line import now_ms
 
 USER = "U" + "1" * 32
 REFERENCE = re.compile(r"ESS-25\d\d-\d{6}")
@@ -167,7 +167,7 @@ def test_it_broadcasts_a_new_case_to_the_consoles_after_commit(line, django_capt
 
 @pytest.mark.parametrize("message_kind", ["sticker", "file", "audio", "video"])
 def test_it_acknowledges_stickers_audio_video_and_files_politely_and_keeps_them(line, message_kind):
-    from incidents.line import fake_platform as fake
+    from demo import fake_platform as fake
 
     shapes = {
         "sticker": fake.sticker_message(),
@@ -253,7 +253,7 @@ def test_it_keeps_every_quick_reply_label_within_lines_20_characters():
 
 
 def test_it_waits_a_moment_so_an_older_event_delivered_late_is_taken_first(line, settings):
-    from tests.incidents.line.conftest import later
+    from tests.line import later
 
     settings.LINE_INBOX_SETTLE_MS = 500
     tap = line.tap(USER, texts.POSTBACK_CATEGORY + Category.CONFINEMENT, timestamp=now_ms(-3))

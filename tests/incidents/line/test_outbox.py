@@ -6,7 +6,7 @@ from incidents.line import outbox, texts
 from incidents.line.models import LineEvent
 from incidents.models import Message
 from tests.factories import make_incident
-from tests.incidents.line.conftest import later
+from tests.line import later
 
 USER = "U" + "2" * 32
 

@@ -3,11 +3,11 @@ import io
 from django.test import Client
 from PIL import Image
 
-from incidents.line import fake_platform as fake
+from demo import fake_platform as fake
 from incidents.line import texts
 from incidents.models import Attachment, Message
 from tests.conftest import PASSWORD
-from tests.incidents.line.conftest import later
+from tests.line import later
 
 USER = "U" + "3" * 32
 

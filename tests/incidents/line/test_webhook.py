@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
 
-from incidents.line import fake_platform as fake
+from demo import fake_platform as fake
 from incidents.line import parser, worker
 from incidents.line.models import LineEvent
 from incidents.models import Incident, Message

@@ -95,7 +95,7 @@ def test_it_keeps_a_reporters_order_when_two_workers_run_at_once(line):
 
     from incidents.line import worker
     from incidents.models import Message
-    from tests.incidents.line.conftest import now_ms
+    from tests.line import now_ms
 
     line.say(line.pin(USER))  # the case exists; every later text attaches to it
     line.platform.delay = 0.05  # LINE answers slowly enough for the two workers to overlap

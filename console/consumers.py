@@ -1,0 +1,160 @@
+"""The operator console's websocket, /ws/console/.
+
+Thin by design: authenticate and join groups in `connect` (ess.live names them; the origin was already
+checked by the ASGI stack), forward `incident.changed` events as the queue row the page itself renders,
+answer catch-up requests after a reconnect, and keep the presence row fresh for the dashboards.
+"""
+
+import asyncio
+import logging
+from collections import deque
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import InMemoryChannelLayer
+from django.conf import settings
+
+from console import screen
+from dispatch import presence
+from ess import live
+from ess.roles import CONSOLE_ROLES, province_scope, role_of
+
+log = logging.getLogger(__name__)
+
+# Close codes the client can tell apart from a network drop (4000-4999 are the application's).
+CLOSE_FORBIDDEN = 4403
+TAIL_INTERVAL = 0.25  # seconds: one indexed query per process, whatever the number of consoles
+
+
+class EventTail:
+    """With the in-memory channel layer (the embedded default: no Redis) a change made in *another*
+    process — `line_worker` opening a case from a LINE event, a management command — is published on that
+    process's own layer, which no console hears. This process-wide task reads the timeline for events it
+    has not seen and sends them to this process's groups. Consoles drop the events they already had.
+    With Redis every process publishes on the shared layer and the tail is not started."""
+
+    task: asyncio.Task | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    async def ensure_running(cls, layer) -> None:
+        if not isinstance(layer, InMemoryChannelLayer):
+            return
+        loop = asyncio.get_running_loop()
+        if cls.task is not None and not cls.task.done() and cls.loop is loop:
+            return
+        cls.loop = loop
+        cls.task = loop.create_task(cls.run(layer, await database_sync_to_async(screen.last_event_id)()))
+
+    @classmethod
+    async def run(cls, layer, last: int) -> None:
+        while True:
+            await asyncio.sleep(TAIL_INTERVAL)
+            try:
+                events = await database_sync_to_async(screen.events_since)(last)
+            except Exception:
+                log.exception("console event tail: reading the timeline failed")
+                continue
+            for event in events:
+                last = event["event_id"]
+                message = {"type": "incident.changed", **event}
+                for group in live.groups_for_incident(event["province_code"]):
+                    await layer.group_send(group, message)
+
+
+def groups_for(user) -> list[str]:
+    """National staff hear every case (`console`); province-scoped staff only their provinces."""
+    scope = province_scope(user)
+    if scope is None:
+        return [live.CONSOLE]
+    return [live.province_group(code) for code in scope]
+
+
+class ConsoleConsumer(AsyncJsonWebsocketConsumer):
+    groups_joined: list[str]
+
+    async def connect(self):
+        user = self.scope.get("user")
+        self.groups_joined = []
+        allowed = await database_sync_to_async(self._is_console_staff)(user)
+        if not allowed:
+            # Accept-then-close would let anyone hold a socket open for a moment; refuse the handshake.
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        self.language = self._language()
+        self.provinces = await database_sync_to_async(province_scope)(user)
+        self.groups_joined = await database_sync_to_async(groups_for)(user)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await database_sync_to_async(presence.mark_online)(user, self.channel_name, "console")
+        self.recent = deque(maxlen=1000)  # event ids already pushed on this socket (live and tail overlap)
+        await EventTail.ensure_running(self.channel_layer)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.groups_joined:
+            await database_sync_to_async(presence.mark_offline)(self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
+            await database_sync_to_async(presence.heartbeat)(self.channel_name)
+            await self.send_json({"type": "pong"})
+        elif kind == "catch_up":
+            try:
+                after = max(0, int(content.get("after", 0)))
+            except (TypeError, ValueError):
+                after = 0
+            await self.send_json(await database_sync_to_async(self._catch_up)(after))
+
+    async def incident_changed(self, event):
+        """A case changed (incidents.actions.record, sent after commit): push its row as the page renders it."""
+        if event["event_id"] in self.recent:
+            return
+        self.recent.append(event["event_id"])
+        payload = await database_sync_to_async(screen.live_row)(
+            event["incident_id"], event["event_id"], self.provinces, self.language
+        )
+        if payload is None:
+            return
+        await self.send_json({"type": "case", "event_id": event["event_id"], "kind": event["kind"], **payload})
+
+    # --- sync helpers (run in a thread) ------------------------------------------------------------------
+
+    @staticmethod
+    def _is_console_staff(user) -> bool:
+        return bool(user is not None and user.is_authenticated and user.is_active
+                    and role_of(user) in CONSOLE_ROLES)
+
+    def _language(self) -> str:
+        """As ess.middleware.ThaiFirstLocaleMiddleware chose for the page: the language switch's cookie,
+        else Thai (the browser's Accept-Language is deliberately ignored)."""
+        code = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+        return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+    def _catch_up(self, after: int) -> dict:
+        """Exactly the events after `after` this user may see, and the current row of each case they touch."""
+        limit = 500
+        events = screen.events_after(self.user, after, limit=limit + 1)
+        truncated = len(events) > limit
+        events = events[:limit]
+        cases = []
+        last_of_case: dict[int, int] = {}
+        for e in events:
+            last_of_case[e.incident_id] = e.id
+        for incident_id, event_id in sorted(last_of_case.items(), key=lambda item: item[1]):
+            payload = screen.live_row(incident_id, event_id, self.provinces, self.language)
+            if payload is not None:
+                kind = next(e.kind for e in reversed(events) if e.incident_id == incident_id)
+                cases.append({"event_id": event_id, "kind": kind, **payload})
+        return {
+            "type": "catch_up",
+            "after": after,
+            "events": [e.id for e in events],
+            "cases": cases,
+            "last_event_id": events[-1].id if events else after,
+            "truncated": truncated,
+        }

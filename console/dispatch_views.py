@@ -1,0 +1,132 @@
+"""The dispatch panel the operator console loads into its case panel (hx-get), and its actions.
+
+GET  /console/cases/<id>/dispatch/            the panel (partial for htmx, a whole page otherwise)
+POST /console/cases/<id>/dispatch/assign/     assign the chosen agencies (joint dispatch)
+POST /console/assignments/<id>/cancel/        cancel with a reason
+POST /console/assignments/<id>/reassign/      to another agency or responder, with a reason
+POST /console/assignments/<id>/step/<status>/ record a step on the agency's behalf (e.g. acknowledged by phone)
+
+Every action answers with the panel re-rendered (htmx swaps it in place), a refusal shown on top of it.
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dispatch import assignments as actions
+from dispatch import deadlines
+from dispatch.models import Agency, Assignment, AssignmentStatus, Responder
+from dispatch.recommend import covering_agencies, recommend
+from dispatch.scoping import visible_incidents
+from ess.roles import CONSOLE_ROLES, role_required
+from incidents.errors import ActionRefused
+from incidents.models import Incident
+
+A = AssignmentStatus
+OPERATOR_STEPS = {A.ACKNOWLEDGED, A.EN_ROUTE, A.ON_SCENE, A.COMPLETED}
+
+
+def _case(request: HttpRequest, pk: int) -> Incident:
+    return get_object_or_404(visible_incidents(request.user), pk=pk)
+
+
+def _panel(request: HttpRequest, incident: Incident, *, error: str = "", status: int = 200) -> HttpResponse:
+    incident = Incident.objects.get(pk=incident.pk)
+    current = list(incident.assignments.select_related("agency", "responder__user").order_by("-assigned_at"))
+    for a in current:
+        a.due = deadlines.next_due(a)
+    context = {
+        "incident": incident,
+        "assignments": current,
+        "recommendation": recommend(incident),
+        "reassign_to": covering_agencies(incident).order_by("kind", "name") if incident.province_code else [],
+        "error": error,
+        "operator_steps": OPERATOR_STEPS,
+        "assignable": incident.status in actions.ASSIGNABLE,
+    }
+    template = "console/assign_panel.html" if request.htmx else "console/assign_page.html"
+    return render(request, template, context, status=status)
+
+
+def _answer(request: HttpRequest, incident: Incident, error: str = "") -> HttpResponse:
+    if request.htmx:
+        return _panel(request, incident, error=error)
+    if error:
+        messages.error(request, error)
+    return redirect("dispatch:panel", incident.pk)
+
+
+@require_GET
+@role_required(*CONSOLE_ROLES)
+def panel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _panel(request, _case(request, pk))
+
+
+@require_POST
+@role_required(*CONSOLE_ROLES)
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _case(request, pk)
+    picks = []
+    for agency_id in dict.fromkeys(request.POST.getlist("agency")):
+        agency = Agency.objects.filter(pk=agency_id).first()
+        if agency is None:
+            continue
+        responder_id = request.POST.get(f"responder_{agency.pk}")
+        responder = Responder.objects.filter(pk=responder_id, agency=agency).first() if responder_id else None
+        picks.append(actions.Pick(agency, responder))
+    version = request.POST.get("version")
+    try:
+        actions.do_assign(incident, picks, actor=request.user,
+                          expected_version=int(version) if version and version.isdigit() else None)
+    except ActionRefused as refusal:
+        return _answer(request, incident, str(refusal))
+    return _answer(request, incident)
+
+
+def _assignment(request: HttpRequest, pk: int) -> Assignment:
+    return get_object_or_404(
+        Assignment.objects.select_related("incident"), pk=pk, incident__in=visible_incidents(request.user)
+    )
+
+
+@require_POST
+@role_required(*CONSOLE_ROLES)
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _assignment(request, pk)
+    try:
+        actions.do_cancel(assignment, request.POST.get("reason", ""), actor=request.user)
+    except ActionRefused as refusal:
+        return _answer(request, assignment.incident, str(refusal))
+    return _answer(request, assignment.incident)
+
+
+@require_POST
+@role_required(*CONSOLE_ROLES)
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _assignment(request, pk)
+    agency = Agency.objects.filter(pk=request.POST.get("agency") or 0).first()
+    if agency is None:
+        return _answer(request, assignment.incident, _("Choose the agency to hand it to."))
+    responder_id = request.POST.get("responder")
+    responder = Responder.objects.filter(pk=responder_id, agency=agency).first() if responder_id else None
+    try:
+        actions.do_reassign(assignment, actions.Pick(agency, responder), request.POST.get("reason", ""),
+                            actor=request.user)
+    except ActionRefused as refusal:
+        return _answer(request, assignment.incident, str(refusal))
+    return _answer(request, assignment.incident)
+
+
+@require_POST
+@role_required(*CONSOLE_ROLES)
+def step(request: HttpRequest, pk: int, to_status: str) -> HttpResponse:
+    if to_status not in OPERATOR_STEPS:
+        raise Http404
+    assignment = _assignment(request, pk)
+    try:
+        actions.do_advance(assignment, to_status, actor=request.user, outcome=request.POST.get("outcome", ""))
+    except ActionRefused as refusal:
+        return _answer(request, assignment.incident, str(refusal))
+    return _answer(request, assignment.incident)

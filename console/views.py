@@ -1,0 +1,248 @@
+"""The operator console (/console/): the page, its htmx partials and the triage actions.
+
+Views are thin: they find the case within the user's reach (404 outside it), call a domain action from
+incidents.triage and render the case panel with the fresh state. A refused action is shown in the panel
+with that fresh state (never a 500). Live updates to everyone else go out from the action itself.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from console import screen
+from console.models import CannedReply
+from dispatch.assignments import do_stand_down
+from dispatch.scoping import visible_incidents
+from ess.roles import CONSOLE_ROLES, role_required
+from incidents import actions, geo, triage
+from incidents.errors import ActionRefused, InvalidInput
+from incidents.lifecycle import can_transition
+from incidents.models import Category, Hotline, Incident, Priority, Status
+
+
+def _filters_context(filters: screen.QueueFilters) -> dict:
+    return {
+        "filters": filters,
+        "status_choices": Status.choices,
+        "category_choices": Category.choices,
+        "province_choices": geo.province_choices(),
+    }
+
+
+def _page_context(request: HttpRequest, filters: screen.QueueFilters) -> dict:
+    # Read before the rows: a change committed while the page renders is then caught up (perhaps applied
+    # twice, which is harmless), never taken as already seen.
+    last_event_id = screen.last_event_id()
+    return {
+        **_filters_context(filters),
+        "last_event_id": last_event_id,
+        "rows": screen.queue_rows(screen.queue_cases(request.user, filters)),
+        "responders": screen.responder_positions(request.user),
+        **_staff_context(request),
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+
+
+@role_required(*CONSOLE_ROLES)
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    filters = screen.QueueFilters.from_query(request.GET)
+    context = _page_context(request, filters)
+    case_pk = request.GET.get("case", "")
+    if case_pk.isdigit():
+        case = visible_incidents(request.user).filter(pk=int(case_pk)).first()
+        if case is not None:
+            context.update(_panel_context(request, case))
+    return render(request, "console/index.html", context)
+
+
+@role_required(*CONSOLE_ROLES)
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The queue's rows alone: filters, and the polling fallback while the websocket is down."""
+    filters = screen.QueueFilters.from_query(request.GET)
+    context = {"rows": screen.queue_rows(screen.queue_cases(request.user, filters))}
+    return render(request, "console/index.html#queue", context)
+
+
+def _staff_context(request: HttpRequest, **extra) -> dict:
+    return {"staff": screen.staff_load(request.user), "handover_candidates": screen.handover_candidates(request.user),
+            **extra}
+
+
+@role_required(*CONSOLE_ROLES)
+@require_GET
+def staff(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/index.html#staff", _staff_context(request))
+
+
+@role_required(*CONSOLE_ROLES)
+@require_POST
+def hand_over_all(request: HttpRequest) -> HttpResponse:
+    """Shift change: every case the operator holds goes to the colleague taking over."""
+    try:
+        done, kept = triage.hand_over_all(request.user, _staff_member(request.POST.get("to")))
+        note = _("%(n)d case(s) handed over.") % {"n": len(done)}
+        if kept:
+            note += " " + " ".join(kept)
+    except ActionRefused as refused:
+        note = str(refused)
+    return render(request, "console/index.html#staff", _staff_context(request, handover_note=note))
+
+
+def _case_for(request: HttpRequest, pk: int) -> Incident:
+    return get_object_or_404(visible_incidents(request.user).select_related("reporter", "claimed_by"), pk=pk)
+
+
+def _panel_context(request: HttpRequest, case: Incident, **extra) -> dict:
+    user = request.user
+    timeline = [(e, screen.describe_event(e)) for e in case.events.select_related("actor").order_by("id")]
+    claim_live = case.claim_is_active()
+    holder = claim_live and case.claimed_by_id == user.pk
+    return {
+        "case": case,
+        "claim_live": claim_live,
+        "is_holder": holder,
+        # Unclaimed or mine: the action forms are live. Someone else's claim: only take over shows.
+        "can_act": not claim_live or holder,
+        "is_supervisor": triage.is_supervisor(user),
+        "timeline": timeline,
+        # The page refreshes the panel on a pushed event newer than this (a new message, someone's change).
+        "last_case_event_id": timeline[-1][0].pk if timeline else 0,
+        **screen.conversation(case),
+        "history": screen.case_history(case),
+        "suggestions": triage.duplicate_suggestions(case, among=visible_incidents(user)) if case.is_open else [],
+        "assignments": screen.active_assignments(case),
+        "category_choices": Category.choices,
+        "priority_choices": Priority.choices,
+        "hotline_choices": Hotline.choices,
+        "can_close": case.status == Status.TRIAGED or can_transition(case.status, Status.CLOSED),
+        "handover_candidates": screen.handover_candidates(user) if (holder or triage.is_supervisor(user)) else [],
+        "show_identity": False,
+        "canned_replies": _canned_replies(case),
+        **extra,
+    }
+
+
+@role_required(*CONSOLE_ROLES)
+@require_GET
+def case_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    return render(request, "console/index.html#panel", _panel_context(request, case))
+
+
+def _version(request: HttpRequest) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def _master_pk(request: HttpRequest) -> int:
+    value = request.POST.get("master", "").strip()
+    if value.isdigit():
+        return int(value)
+    master = visible_incidents(request.user).filter(reference__iexact=value).first()
+    if master is None:
+        raise InvalidInput(_("No case with the reference %(ref)s.") % {"ref": value or "—"})
+    return master.pk
+
+
+# Each console action: the domain function, called with the case, the user, the form and the version seen.
+ACTIONS = {
+    "claim": lambda pk, user, post, v, req: triage.claim(pk, user, expected_version=v),
+    "release": lambda pk, user, post, v, req: triage.release(pk, user, expected_version=v),
+    "take_over": lambda pk, user, post, v, req: triage.take_over(pk, user, expected_version=v),
+    "triage": lambda pk, user, post, v, req: triage.set_triage(
+        pk, user, category=post.get("category") or None, priority=post.get("priority") or None,
+        expected_version=v),
+    "note": lambda pk, user, post, v, req: triage.add_note(pk, user, post.get("text", ""), expected_version=v),
+    "duplicate": lambda pk, user, post, v, req: _leaving_dispatch(
+        user, triage.mark_duplicate, pk, _master_pk(req), user, expected_version=v),
+    "false_report": lambda pk, user, post, v, req: _leaving_dispatch(
+        user, triage.mark_false_report, pk, user, post.get("reason", ""), expected_version=v),
+    "confirm_false_report": lambda pk, user, post, v, req: triage.confirm_false_report(
+        pk, user, post.get("note", ""), expected_version=v),
+    "reverse_false_report": lambda pk, user, post, v, req: triage.reverse_false_report(
+        pk, user, post.get("reason", ""), expected_version=v),
+    "refer": lambda pk, user, post, v, req: _leaving_dispatch(
+        user, triage.refer, pk, user, post.get("hotline", ""), note=post.get("note", ""), expected_version=v),
+    "close": lambda pk, user, post, v, req: triage.close(pk, user, post.get("outcome", ""), expected_version=v),
+    "reply": lambda pk, user, post, v, req: triage.reply(pk, user, _reply_text(pk, post), expected_version=v),
+    "hand_over": lambda pk, user, post, v, req: triage.hand_over(pk, user, _staff_member(post.get("to")),
+                                                                 expected_version=v),
+}
+
+
+def _leaving_dispatch(actor, action, *args, **kwargs) -> Incident:
+    """Run a triage action that takes the case out of the dispatch flow (false report, duplicate,
+    referral) and, in the same transaction, stand down the agencies still on it (#5's do_stand_down):
+    the responders stop and hear why."""
+    with transaction.atomic():
+        case = action(*args, **kwargs)
+        reason = {
+            Status.FALSE_REPORT: _("Marked as a false report"),
+            Status.DUPLICATE: _("Merged into another case as a duplicate"),
+            Status.REFERRED: _("Referred to another hotline"),
+        }.get(case.status, case.get_status_display())
+        do_stand_down(case, str(reason), actor=actor)
+    return case
+
+
+def _canned_replies(case: Incident) -> list[tuple[int, str, str]]:
+    """(id, title, text in the reporter's language) of the active canned replies."""
+    if not case.reporter_id:
+        return []
+    language = case.reporter.language
+    return [(r.pk, r.title, r.text_for(language)) for r in CannedReply.objects.filter(is_active=True)]
+
+
+def _reply_text(case_pk: int, post) -> str:
+    text = post.get("text", "").strip()
+    canned = post.get("canned", "")
+    if not text and canned.isdigit():
+        reply = CannedReply.objects.filter(pk=int(canned), is_active=True).first()
+        case = Incident.objects.select_related("reporter").get(pk=case_pk)
+        if reply is not None and case.reporter_id:
+            text = reply.text_for(case.reporter.language)
+    return text
+
+
+def _staff_member(user_id):
+    User = get_user_model()
+    user = User.objects.filter(pk=user_id).first() if str(user_id or "").isdigit() else None
+    if user is None:
+        raise InvalidInput(_("Choose who takes the case over."))
+    return user
+
+@role_required(*CONSOLE_ROLES)
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    case = _case_for(request, pk)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404(action)
+    error = ""
+    try:
+        handler(case.pk, request.user, request.POST, _version(request), request)
+    except ActionRefused as refused:
+        error = str(refused)
+    case = _case_for(request, pk)  # the fresh state, whatever happened
+    context = _panel_context(request, case, error=error, done=not error)
+    if request.htmx:
+        return render(request, "console/index.html#panel", context)
+    # Without JavaScript: the whole page with the panel open.
+    return render(request, "console/index.html", {**_page_context(request, screen.QueueFilters()), **context})
+
+
+@role_required(*CONSOLE_ROLES)
+@require_POST
+def reveal_reporter(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the reporter's identity in the panel; every view of it is logged on the timeline (DESIGN §4b)."""
+    case = _case_for(request, pk)
+    if case.reporter_id:
+        actions.record(case, "identity_viewed", actor=request.user)
+    return render(request, "console/index.html#panel", _panel_context(request, case, show_identity=True))
