@@ -119,47 +119,79 @@ def _pick(code: str, responder_id: int | None, field: str) -> assignments.Pick:
     if responder_id is not None:
         responder = Responder.objects.filter(pk=responder_id, agency=agency).first()
         if responder is None:
-            raise BadInput(_("No responder %(id)s in %(agency)s.") % {"id": responder_id, "agency": agency.name},
-                           field=f"{field}.responder")
+            raise BadInput(
+                _("No responder %(id)s in %(agency)s.") % {"id": responder_id, "agency": agency.name},
+                field=f"{field}.responder",
+            )
     return assignments.Pick(agency, responder)
 
 
 # --- the case (incidents.triage) -------------------------------------------------------------------------
 
+
 @router.post("/cases/{ref}/claim", response=ANSWERS, url_name="case_claim")
 def claim(request, payload: VersionIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
     """Claim the case (everyone sees who works on it); claiming your own claim again extends it."""
-    return _on_case(request, ref, payload, idempotency_key,
-                    lambda case, user: triage.claim(case.pk, user, expected_version=payload.expected_version))
+    return _on_case(
+        request,
+        ref,
+        payload,
+        idempotency_key,
+        lambda case, user: triage.claim(case.pk, user, expected_version=payload.expected_version),
+    )
 
 
 @router.post("/cases/{ref}/release", response=ANSWERS, url_name="case_release")
 def release(request, payload: VersionIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
-    return _on_case(request, ref, payload, idempotency_key,
-                    lambda case, user: triage.release(case.pk, user, expected_version=payload.expected_version))
+    return _on_case(
+        request,
+        ref,
+        payload,
+        idempotency_key,
+        lambda case, user: triage.release(case.pk, user, expected_version=payload.expected_version),
+    )
 
 
 @router.post("/cases/{ref}/take-over", response=ANSWERS, url_name="case_take_over")
 def take_over(request, payload: VersionIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
     """Take another's claim: a supervisor at any time, anyone once it expired."""
-    return _on_case(request, ref, payload, idempotency_key,
-                    lambda case, user: triage.take_over(case.pk, user, expected_version=payload.expected_version))
+    return _on_case(
+        request,
+        ref,
+        payload,
+        idempotency_key,
+        lambda case, user: triage.take_over(case.pk, user, expected_version=payload.expected_version),
+    )
 
 
 @router.post("/cases/{ref}/triage", response=ANSWERS, url_name="case_triage")
 def set_triage(request, payload: TriageIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
     """Set category and/or priority; a new case with a known category becomes triaged."""
-    return _on_case(request, ref, payload, idempotency_key, lambda case, user: triage.set_triage(
-        case.pk, user, category=payload.category, priority=payload.priority,
-        expected_version=payload.expected_version,
-    ))
+    return _on_case(
+        request,
+        ref,
+        payload,
+        idempotency_key,
+        lambda case, user: triage.set_triage(
+            case.pk,
+            user,
+            category=payload.category,
+            priority=payload.priority,
+            expected_version=payload.expected_version,
+        ),
+    )
 
 
 @router.post("/cases/{ref}/notes", response=ANSWERS, url_name="case_note")
 def add_note(request, payload: NoteIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
     """An internal note on the timeline (never sent to the reporter)."""
-    return _on_case(request, ref, payload, idempotency_key, lambda case, user: triage.add_note(
-        case.pk, user, payload.text, expected_version=payload.expected_version))
+    return _on_case(
+        request,
+        ref,
+        payload,
+        idempotency_key,
+        lambda case, user: triage.add_note(case.pk, user, payload.text, expected_version=payload.expected_version),
+    )
 
 
 @router.post("/cases/{ref}/duplicate", response=ANSWERS, url_name="case_duplicate")
@@ -169,8 +201,7 @@ def mark_duplicate(request, payload: DuplicateIn, ref: str = Ref, idempotency_ke
     def do(case, user):
         master = visible_incidents(user).filter(reference=payload.master).first()
         if master is None:
-            raise BadInput(_("No case %(ref)s among the cases you can see.") % {"ref": payload.master},
-                           field="master")
+            raise BadInput(_("No case %(ref)s among the cases you can see.") % {"ref": payload.master}, field="master")
         triage.mark_duplicate(case.pk, master.pk, user, expected_version=payload.expected_version)
 
     return _on_case(request, ref, payload, idempotency_key, do)
@@ -179,40 +210,75 @@ def mark_duplicate(request, payload: DuplicateIn, ref: str = Ref, idempotency_ke
 @router.post("/cases/{ref}/false-report", response=ANSWERS, url_name="case_false_report")
 def mark_false_report(request, payload: ReasonIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
     """Mark a false report (counted against the reporter until a supervisor reverses it)."""
-    return _on_case(request, ref, payload, idempotency_key, lambda case, user: triage.mark_false_report(
-        case.pk, user, payload.reason, expected_version=payload.expected_version))
+    return _on_case(
+        request,
+        ref,
+        payload,
+        idempotency_key,
+        lambda case, user: triage.mark_false_report(
+            case.pk, user, payload.reason, expected_version=payload.expected_version
+        ),
+    )
 
 
 @router.post("/cases/{ref}/false-report/confirm", response=ANSWERS, url_name="case_false_report_confirm")
-def confirm_false_report(request, payload: NoteOptionalIn, ref: str = Ref,
-                         idempotency_key: str | None = IdempotencyKey):
+def confirm_false_report(
+    request, payload: NoteOptionalIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey
+):
     """A supervisor confirms the false report: the case closes."""
-    return _on_case(request, ref, payload, idempotency_key, lambda case, user: triage.confirm_false_report(
-        case.pk, user, payload.note, expected_version=payload.expected_version))
+    return _on_case(
+        request,
+        ref,
+        payload,
+        idempotency_key,
+        lambda case, user: triage.confirm_false_report(
+            case.pk, user, payload.note, expected_version=payload.expected_version
+        ),
+    )
 
 
 @router.post("/cases/{ref}/false-report/reverse", response=ANSWERS, url_name="case_false_report_reverse")
 def reverse_false_report(request, payload: ReasonIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
     """A supervisor finds the report was real: back to triage, no longer counted."""
-    return _on_case(request, ref, payload, idempotency_key, lambda case, user: triage.reverse_false_report(
-        case.pk, user, payload.reason, expected_version=payload.expected_version))
+    return _on_case(
+        request,
+        ref,
+        payload,
+        idempotency_key,
+        lambda case, user: triage.reverse_false_report(
+            case.pk, user, payload.reason, expected_version=payload.expected_version
+        ),
+    )
 
 
 @router.post("/cases/{ref}/refer", response=ANSWERS, url_name="case_refer")
 def refer(request, payload: ReferIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
     """Refer to 191, 1669 or 1300; the reporter is told in their language."""
-    return _on_case(request, ref, payload, idempotency_key, lambda case, user: triage.refer(
-        case.pk, user, payload.hotline, note=payload.note, expected_version=payload.expected_version))
+    return _on_case(
+        request,
+        ref,
+        payload,
+        idempotency_key,
+        lambda case, user: triage.refer(
+            case.pk, user, payload.hotline, note=payload.note, expected_version=payload.expected_version
+        ),
+    )
 
 
 @router.post("/cases/{ref}/close", response=ANSWERS, url_name="case_close")
 def close(request, payload: CloseIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
     """Close with the outcome (a triaged case handled on the chat is resolved and closed at once)."""
-    return _on_case(request, ref, payload, idempotency_key, lambda case, user: triage.close(
-        case.pk, user, payload.outcome, expected_version=payload.expected_version))
+    return _on_case(
+        request,
+        ref,
+        payload,
+        idempotency_key,
+        lambda case, user: triage.close(case.pk, user, payload.outcome, expected_version=payload.expected_version),
+    )
 
 
 # --- agencies on the case (dispatch.assignments) ---------------------------------------------------------
+
 
 @router.post("/cases/{ref}/assignments", response=ANSWERS, url_name="case_assign")
 def assign(request, payload: AssignIn, ref: str = Ref, idempotency_key: str | None = IdempotencyKey):
@@ -233,32 +299,37 @@ def _assignment(user, assignment_id: int):
 
 
 @router.post("/assignments/{assignment_id}/status", response=ANSWERS, url_name="assignment_status")
-def assignment_status(request, payload: AssignmentStatusIn, assignment_id: int = AssignmentId,
-                      idempotency_key: str | None = IdempotencyKey):
+def assignment_status(
+    request,
+    payload: AssignmentStatusIn,
+    assignment_id: int = AssignmentId,
+    idempotency_key: str | None = IdempotencyKey,
+):
     """Move an assignment along (acknowledged, en_route, on_scene, completed with `outcome`; declined or
     cancelled with `reason`) — for agencies answering from their own systems. The case follows."""
     user = principal(request)
     current = _assignment(user, assignment_id)
 
     def act():
-        assignments.do_advance(current.pk, payload.status, actor=user, reason=payload.reason,
-                               outcome=payload.outcome)
+        assignments.do_advance(current.pk, payload.status, actor=user, reason=payload.reason, outcome=payload.outcome)
         return 200, _detail(request, user, current.incident.reference)
 
     return idempotent(request, user, idempotency_key, payload.model_dump(mode="json"), act)
 
 
 @router.post("/assignments/{assignment_id}/reassign", response=ANSWERS, url_name="assignment_reassign")
-def reassign(request, payload: ReassignIn, assignment_id: int = AssignmentId,
-             idempotency_key: str | None = IdempotencyKey):
+def reassign(
+    request, payload: ReassignIn, assignment_id: int = AssignmentId, idempotency_key: str | None = IdempotencyKey
+):
     """Hand a live assignment to another agency (or another responder of the same agency)."""
     user = principal(request)
     current = _assignment(user, assignment_id)
     _console_role(user)
 
     def act():
-        assignments.do_reassign(current.pk, _pick(payload.agency, payload.responder, "body"), payload.reason,
-                                actor=user)
+        assignments.do_reassign(
+            current.pk, _pick(payload.agency, payload.responder, "body"), payload.reason, actor=user
+        )
         return 200, _detail(request, user, current.incident.reference)
 
     return idempotent(request, user, idempotency_key, payload.model_dump(mode="json"), act)

@@ -40,8 +40,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
             sync_account(obj)
             return
         issued = issue_token(
-            obj.name, role=obj.role, provinces=obj.province_codes or [], agency=obj.agency,
-            created_by=request.user, rate_limit_per_minute=obj.rate_limit_per_minute,
+            obj.name,
+            role=obj.role,
+            provinces=obj.province_codes or [],
+            agency=obj.agency,
+            created_by=request.user,
+            rate_limit_per_minute=obj.rate_limit_per_minute,
         )
         obj.pk = issued.token.pk
         obj.__dict__.update({k: v for k, v in issued.token.__dict__.items() if not k.startswith("_")})
@@ -50,21 +54,24 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         # The one time the secret exists in plain: rendered into this page, never stored (not even in a
         # message cookie).
-        return TemplateResponse(request, "admin/api/apitoken/created.html", {
-            **self.admin_site.each_context(request),
-            "token": obj,
-            "secret": obj._issued_secret,
-            "change_url": reverse("admin:api_apitoken_change", args=[obj.pk]),
-            "title": _("API token created"),
-        })
+        return TemplateResponse(
+            request,
+            "admin/api/apitoken/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "token": obj,
+                "secret": obj._issued_secret,
+                "change_url": reverse("admin:api_apitoken_change", args=[obj.pk]),
+                "title": _("API token created"),
+            },
+        )
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
         for token in queryset.select_related("account"):
             revoke_token(token)
         count = queryset.count()
-        self.message_user(request, ngettext("%d token revoked.", "%d tokens revoked.", count) % count,
-                          messages.SUCCESS)
+        self.message_user(request, ngettext("%d token revoked.", "%d tokens revoked.", count) % count, messages.SUCCESS)
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead: the call log keeps pointing at the token

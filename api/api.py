@@ -37,8 +37,9 @@ def staff_or_token(view):
         header = request.headers.get("Authorization", "")
         if header.lower().startswith("bearer "):
             if find_token(header[7:].strip()) is None:
-                return JsonResponse({"detail": _("This API token is unknown or was revoked."), "field": None},
-                                    status=401)
+                return JsonResponse(
+                    {"detail": _("This API token is unknown or was revoked."), "field": None}, status=401
+                )
             return view(request, *args, **kwargs)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -84,7 +85,8 @@ def handle_refusal(request, exc):
 @api.exception_handler(AuthenticationError)
 def handle_unauthenticated(request, exc):
     return _answer(
-        request, 401,
+        request,
+        401,
         {"detail": _("Authenticate with “Authorization: Bearer <token>” or a staff session."), "field": None},
         {"WWW-Authenticate": 'Bearer realm="ess"'},
     )

@@ -68,12 +68,14 @@ def notes_of(events) -> list[dict]:
         for key in NOTE_KEYS:
             text = (event.data or {}).get(key)
             if isinstance(text, str) and text.strip():
-                notes.append({
-                    "time": _iso(event.created_at),
-                    "author": (event.actor.get_full_name() or event.actor.get_username()) if event.actor else None,
-                    "kind": event.kind,
-                    "text": text.strip(),
-                })
+                notes.append(
+                    {
+                        "time": _iso(event.created_at),
+                        "author": (event.actor.get_full_name() or event.actor.get_username()) if event.actor else None,
+                        "kind": event.kind,
+                        "text": text.strip(),
+                    }
+                )
     return notes
 
 
@@ -88,8 +90,12 @@ def export_case(case: Incident, user, *, now=None) -> dict:
         "incident": {
             "trackingId": f"urn:th:go:m-society:ess:incident:{case.reference}",
             "reference": case.reference,
-            "type": {"codeList": INCIDENT_TYPE_CODE_LIST, "code": code, "label": type_label,
-                     "essCategory": case.category},
+            "type": {
+                "codeList": INCIDENT_TYPE_CODE_LIST,
+                "code": code,
+                "label": type_label,
+                "essCategory": case.category,
+            },
             "state": {"codeList": STATUS_CODE_LIST, "code": STATES[case.status], "essStatus": case.status},
             "priority": case.priority,
             "referredTo": case.referred_to or None,
@@ -99,7 +105,8 @@ def export_case(case: Incident, user, *, now=None) -> dict:
             "location": {
                 "point": (
                     {"type": "Point", "coordinates": [case.longitude, case.latitude], "crs": "EPSG:4326"}
-                    if case.latitude is not None and case.longitude is not None else None
+                    if case.latitude is not None and case.longitude is not None
+                    else None
                 ),
                 "civicAddress": {
                     "country": "TH",
@@ -112,8 +119,7 @@ def export_case(case: Incident, user, *, now=None) -> dict:
                 "outsideThailand": case.outside_thailand,
             },
             "milestones": [
-                {"name": name, "time": _iso(getattr(case, field))}
-                for name, field in MILESTONES if getattr(case, field)
+                {"name": name, "time": _iso(getattr(case, field))} for name, field in MILESTONES if getattr(case, field)
             ],
             "agencies": [
                 {
@@ -122,9 +128,18 @@ def export_case(case: Incident, user, *, now=None) -> dict:
                     "kind": assignment.agency.kind,
                     "status": a["status"],
                     "responder": a["responder"],
-                    "times": {k: _iso(a[k]) for k in (
-                        "assigned_at", "acknowledged_at", "en_route_at", "on_scene_at", "completed_at", "ended_at",
-                    ) if a[k]},
+                    "times": {
+                        k: _iso(a[k])
+                        for k in (
+                            "assigned_at",
+                            "acknowledged_at",
+                            "en_route_at",
+                            "on_scene_at",
+                            "completed_at",
+                            "ended_at",
+                        )
+                        if a[k]
+                    },
                     "reason": a["reason"] or None,
                     "outcome": a["outcome"] or None,
                 }

@@ -86,9 +86,7 @@ def cases_page(
     if cursor:
         when, pk = decode_cursor(cursor)
         cases = cases.filter(Q(updated_at__gt=when) | Q(updated_at=when, pk__gt=pk))
-    page = list(
-        cases.select_related("duplicate_of", "claimed_by").order_by("updated_at", "pk")[: limit + 1]
-    )
+    page = list(cases.select_related("duplicate_of", "claimed_by").order_by("updated_at", "pk")[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
     return page, (encode_cursor(page[-1]) if more else None)

@@ -15,8 +15,9 @@ from ess.models import Role
 
 
 class ApiToken(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True,
-                            help_text=_("Who uses it, e.g. “191 centre Chiang Mai — CAD link”."))
+    name = models.CharField(
+        _("name"), max_length=100, unique=True, help_text=_("Who uses it, e.g. “191 centre Chiang Mai — CAD link”.")
+    )
     # The secret is shown once, at creation; only its SHA-256 is kept. The prefix finds the row.
     prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
@@ -25,8 +26,13 @@ class ApiToken(models.Model):
         _("provinces"), default=list, blank=True, help_text=_("DOPA province codes; empty means national.")
     )
     agency = models.ForeignKey(
-        "dispatch.Agency", verbose_name=_("agency"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="api_tokens", help_text=_("Responder tokens only: the agency whose assignments it sees."),
+        "dispatch.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="api_tokens",
+        help_text=_("Responder tokens only: the agency whose assignments it sees."),
     )
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_token", editable=False
@@ -36,7 +42,11 @@ class ApiToken(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         editable=False,
     )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)

@@ -9,8 +9,14 @@ from ess.roles import can_see_reporter_identity
 from incidents.models import Attachment, Incident, IncidentEvent
 
 MILESTONE_FIELDS = (
-    "received_at", "triaged_at", "dispatched_at", "acknowledged_at", "en_route_at", "on_scene_at",
-    "resolved_at", "closed_at",
+    "received_at",
+    "triaged_at",
+    "dispatched_at",
+    "acknowledged_at",
+    "en_route_at",
+    "on_scene_at",
+    "resolved_at",
+    "closed_at",
 )
 
 
@@ -70,10 +76,20 @@ def assignment_out(assignment: Assignment) -> dict:
         "agency_name": assignment.agency.name,
         "responder": str(assignment.responder) if assignment.responder_id else None,
         "status": assignment.status,
-        **{name: getattr(assignment, name) for name in (
-            "assigned_at", "acknowledged_at", "en_route_at", "on_scene_at", "completed_at", "ended_at",
-            "reason", "outcome", "version",
-        )},
+        **{
+            name: getattr(assignment, name)
+            for name in (
+                "assigned_at",
+                "acknowledged_at",
+                "en_route_at",
+                "on_scene_at",
+                "completed_at",
+                "ended_at",
+                "reason",
+                "outcome",
+                "version",
+            )
+        },
     }
 
 
@@ -112,7 +128,9 @@ def case_detail(request, case: Incident, user, *, with_reporter: bool = False) -
         request.api_identity_shown = True
     events = visible_events(user).filter(incident=case).select_related("incident", "actor").order_by("pk")
     assignments = (
-        visible_assignments(user).filter(incident=case).select_related("agency", "responder__user")
+        visible_assignments(user)
+        .filter(incident=case)
+        .select_related("agency", "responder__user")
         .order_by("assigned_at", "pk")
     )
     return {

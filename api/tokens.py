@@ -73,8 +73,13 @@ def issue_token(
             prefix = secrets.token_hex(4)
         secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
         token = ApiToken(
-            name=name, prefix=prefix, secret_hash=hash_secret(secret), role=role,
-            province_codes=sorted(set(provinces)), agency=agency, created_by=created_by,
+            name=name,
+            prefix=prefix,
+            secret_hash=hash_secret(secret),
+            role=role,
+            province_codes=sorted(set(provinces)),
+            agency=agency,
+            created_by=created_by,
             rate_limit_per_minute=rate_limit_per_minute,
         )
         sync_account(token)
@@ -96,7 +101,7 @@ def find_token(secret: str) -> ApiToken | None:
     """The live token this secret belongs to, or None (unknown, malformed, wrong or revoked)."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    prefix, _, rest = secret[len(TOKEN_PREFIX):].partition("_")
+    prefix, _, rest = secret[len(TOKEN_PREFIX) :].partition("_")
     if not prefix or not rest:
         return None
     token = ApiToken.objects.select_related("account", "agency").filter(prefix=prefix).first()
@@ -117,7 +122,9 @@ def check_scope(role: str, provinces, agency) -> None:
     try:
         with transaction.atomic():
             ensure_staff(
-                "api-scope-check", role=role, provinces=list(provinces or []),
+                "api-scope-check",
+                role=role,
+                provinces=list(provinces or []),
                 agency_code=agency.code if agency is not None else None,
             )
             raise _DryRun

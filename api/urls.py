@@ -25,15 +25,25 @@ def log_call(request, response, started: float) -> None:
     duration_ms = int((time.monotonic() - started) * 1000)
     identity = bool(getattr(request, "api_identity_shown", False))
     log.info(
-        "api call token=%s user=%s %s %s %s %dms%s", token.name if token else "-",
-        user.get_username() if user else "-", request.method, request.path, response.status_code, duration_ms,
+        "api call token=%s user=%s %s %s %s %dms%s",
+        token.name if token else "-",
+        user.get_username() if user else "-",
+        request.method,
+        request.path,
+        response.status_code,
+        duration_ms,
         " reporter-identity" if identity else "",
     )
     if token is None and user is None:
         return  # nobody to log against; the line above records the attempt
     ApiCall.objects.create(
-        token=token, token_name=token.name if token else "", user=user, method=request.method,
-        path=request.get_full_path()[:500], status=response.status_code, duration_ms=duration_ms,
+        token=token,
+        token_name=token.name if token else "",
+        user=user,
+        method=request.method,
+        path=request.get_full_path()[:500],
+        status=response.status_code,
+        duration_ms=duration_ms,
         reporter_identity_shown=identity,
     )
     now = timezone.now()

@@ -38,7 +38,11 @@ WITH_CASE = {**COMMON, 404: Error}
 
 Ref = Path(..., pattern=REFERENCE_PATTERN, description="Case reference, e.g. ESS-2569-000042")
 IdempotencyKey = Header(
-    None, alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+    None,
+    alias="Idempotency-Key",
+    min_length=1,
+    max_length=200,
+    pattern=r"^[\x21-\x7e]+$",
     description="Any unique string (a UUID). A retry with the same key returns the first answer and does not "
     "act again.",
 )
@@ -46,8 +50,10 @@ IdempotencyKey = Header(
 
 def _case(user, reference: str) -> Incident:
     case = (
-        visible_incidents(user).select_related("reporter", "duplicate_of", "claimed_by")
-        .filter(reference=reference).first()
+        visible_incidents(user)
+        .select_related("reporter", "duplicate_of", "claimed_by")
+        .filter(reference=reference)
+        .first()
     )
     if case is None:
         raise case_not_found(reference)
@@ -55,6 +61,7 @@ def _case(user, reference: str) -> Incident:
 
 
 # --- cases ---------------------------------------------------------------------------------------------
+
 
 @router.get("/cases", response={200: CasePage, **COMMON}, url_name="case_list", tags=["cases"])
 def list_cases(
@@ -65,7 +72,9 @@ def list_cases(
     district: str | None = Query(None, pattern=DISTRICT_PATTERN, description="DOPA district code, e.g. 1007"),
     # A string parsed here, not a pydantic datetime: pydantic would also take a bare number as a Unix time.
     updated_since: str | None = Query(
-        None, max_length=64, example="2026-11-28T09:30:00+07:00",
+        None,
+        max_length=64,
+        example="2026-11-28T09:30:00+07:00",
         description="ISO 8601 / RFC 3339; without an offset, Bangkok time.",
     ),
     cursor: str | None = Query(None, max_length=200, description="`next_cursor` of the previous page."),
@@ -73,8 +82,14 @@ def list_cases(
 ):
     """Cases the caller may see, oldest change first (ordered by `updated_at`, then id)."""
     cases, next_cursor = feed.cases_page(
-        principal(request), statuses=status, category=category, province=province, district=district,
-        updated_since=feed.parse_since(updated_since), cursor=cursor, limit=limit,
+        principal(request),
+        statuses=status,
+        category=category,
+        province=province,
+        district=district,
+        updated_since=feed.parse_since(updated_since),
+        cursor=cursor,
+        limit=limit,
     )
     return {"items": [serialize.case_out(request, c) for c in cases], "next_cursor": next_cursor}
 
@@ -84,7 +99,8 @@ def get_case(
     request,
     ref: str = Ref,
     include_reporter: bool = Query(
-        False, description="Add who reported (operators, supervisors, administrators only). Every such view "
+        False,
+        description="Add who reported (operators, supervisors, administrators only). Every such view "
         "is recorded on the case's timeline, as when the console reveals it.",
     ),
 ):
@@ -100,8 +116,7 @@ def get_case(
     return serialize.case_detail(request, case, user, with_reporter=include_reporter)
 
 
-@router.get("/cases/{ref}/eidd", response={200: dict[str, Any], **WITH_CASE}, url_name="case_eidd",
-            tags=["cases"])
+@router.get("/cases/{ref}/eidd", response={200: dict[str, Any], **WITH_CASE}, url_name="case_eidd", tags=["cases"])
 def export_case(request, ref: str = Ref):
     """The case as an EIDD-like incident record for hand-off (docs/api.md describes the mapping)."""
     user = principal(request)
@@ -109,9 +124,18 @@ def export_case(request, ref: str = Ref):
 
 
 @router.get(
-    "/cases/{ref}/attachments/{attachment_id}", response={**WITH_CASE}, url_name="attachment", tags=["cases"],
-    openapi_extra={"responses": {200: {"description": "The file as the reporter sent it.",
-                                       "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}}},
+    "/cases/{ref}/attachments/{attachment_id}",
+    response={**WITH_CASE},
+    url_name="attachment",
+    tags=["cases"],
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file as the reporter sent it.",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
 )
 def get_attachment(request, ref: str = Ref, attachment_id: int = Path(..., ge=1, le=MAX_ID)):
     case = _case(principal(request), ref)
@@ -127,6 +151,7 @@ def get_attachment(request, ref: str = Ref, attachment_id: int = Path(..., ge=1,
 
 # --- the events feed -----------------------------------------------------------------------------------
 
+
 @router.get("/events", response={200: EventPage, **COMMON}, url_name="events", tags=["events"])
 def list_events(
     request,
@@ -140,6 +165,7 @@ def list_events(
 
 
 # --- agencies and responders ---------------------------------------------------------------------------
+
 
 @router.get("/agencies", response={200: list[AgencyOut], **COMMON}, url_name="agencies", tags=["agencies"])
 def list_agencies(
@@ -158,14 +184,12 @@ def list_agencies(
     return [serialize.agency_out(a) for a in agencies]
 
 
-@router.get("/agencies/{code}", response={200: AgencyOut, **COMMON, 404: Error}, url_name="agency",
-            tags=["agencies"])
+@router.get("/agencies/{code}", response={200: AgencyOut, **COMMON, 404: Error}, url_name="agency", tags=["agencies"])
 def get_agency(request, code: str = Path(..., pattern=AGENCY_CODE_PATTERN)):
     return serialize.agency_out(get_object_or_404(Agency.objects.prefetch_related("areas"), code=code))
 
 
-@router.get("/responders", response={200: list[ResponderOut], **COMMON}, url_name="responders",
-            tags=["agencies"])
+@router.get("/responders", response={200: list[ResponderOut], **COMMON}, url_name="responders", tags=["agencies"])
 def list_responders(
     request,
     agency: str | None = Query(None, pattern=AGENCY_CODE_PATTERN, description="Agency code."),

@@ -71,8 +71,9 @@ async def connect_consoles(http, server, cookies: list[str]) -> list:
     """One console websocket per session cookie, each joined to its groups before it is returned."""
     sockets = []
     for cookie in cookies:
-        ws = await http.ws_connect(f"{server.ws_url}/ws/console/",
-                                   headers={"Origin": server.url, "Cookie": f"sessionid={cookie}"})
+        ws = await http.ws_connect(
+            f"{server.ws_url}/ws/console/", headers={"Origin": server.url, "Cookie": f"sessionid={cookie}"}
+        )
         await ws.send_json({"type": "catch_up", "after": 10**12})
         await ws.receive_json(timeout=10)  # joined its groups
         sockets.append(ws)
@@ -91,8 +92,11 @@ async def measure_latency(server_in, server_out, consoles: int, rounds: int) -> 
         for round_ in range(rounds + 1):  # round 0 warms up (imports, caches) and is not counted
             started = time.perf_counter()
             created = await loop.run_in_executor(
-                None, lambda: server_in.call("tests.factories.make_incident",
-                                             latitude=13.5 + random.random(), longitude=100 + random.random()))
+                None,
+                lambda: server_in.call(
+                    "tests.factories.make_incident", latitude=13.5 + random.random(), longitude=100 + random.random()
+                ),
+            )
 
             async def wait_for(ws, pk=created["pk"], started=started):
                 while True:
@@ -152,13 +156,22 @@ def post_webhook_pin(server, worker: LineWorker) -> None:
     from demo import fake_platform as fake
 
     user = f"U{uuid.uuid4().hex}"
-    event = fake.make_event("message", user, reply_token=worker.platform.platform.issue_reply_token(user),
-                            message=fake.location_message(**fake.PLACES["bangkok"]))
+    event = fake.make_event(
+        "message",
+        user,
+        reply_token=worker.platform.platform.issue_reply_token(user),
+        message=fake.location_message(**fake.PLACES["bangkok"]),
+    )
     body = fake.body_of([event])
     request = urllib.request.Request(
-        f"{server.url}/line/webhook/", data=body, method="POST",
-        headers={"Content-Type": "application/json",
-                 "X-Line-Signature": fake.signature(body, settings.LINE_CHANNEL_SECRET)})
+        f"{server.url}/line/webhook/",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Line-Signature": fake.signature(body, settings.LINE_CHANNEL_SECRET),
+        },
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
 
@@ -211,8 +224,13 @@ def fill(cases: int) -> None:
     year = now.year + 543
     counter, _ = ReferenceCounter.objects.get_or_create(year=year)
     categories = [c for c in Category.values if c != Category.UNSPECIFIED]
-    provinces = [("10", 13.75, 100.5), ("50", 18.79, 98.98), ("40", 16.43, 102.83), ("90", 7.0, 100.47),
-                 ("20", 13.36, 100.98)]
+    provinces = [
+        ("10", 13.75, 100.5),
+        ("50", 18.79, 98.98),
+        ("40", 16.43, 102.83),
+        ("90", 7.0, 100.47),
+        ("20", 13.36, 100.98),
+    ]
     batch = []
     number = counter.last_number
     for _ in range(cases - have):
@@ -220,13 +238,19 @@ def fill(cases: int) -> None:
         code, lat, lng = random.choice(provinces)
         is_open = random.random() < 0.02
         received = now - timedelta(minutes=random.randint(1, 90) if is_open else random.randint(60, 525_600))
-        batch.append(Incident(
-            reference=f"ESS-{year}-{number:06d}" if number < 10**6 else f"ESS-{year}-{number}",
-            category=random.choice(categories), priority=random.choice(Priority.values),
-            status=random.choice([Status.NEW, Status.TRIAGED, Status.DISPATCHED]) if is_open else Status.CLOSED,
-            latitude=lat + random.uniform(-0.3, 0.3), longitude=lng + random.uniform(-0.3, 0.3),
-            province_code=code, received_at=received, closed_at=None if is_open else received + timedelta(hours=2),
-        ))
+        batch.append(
+            Incident(
+                reference=f"ESS-{year}-{number:06d}" if number < 10**6 else f"ESS-{year}-{number}",
+                category=random.choice(categories),
+                priority=random.choice(Priority.values),
+                status=random.choice([Status.NEW, Status.TRIAGED, Status.DISPATCHED]) if is_open else Status.CLOSED,
+                latitude=lat + random.uniform(-0.3, 0.3),
+                longitude=lng + random.uniform(-0.3, 0.3),
+                province_code=code,
+                received_at=received,
+                closed_at=None if is_open else received + timedelta(hours=2),
+            )
+        )
         if len(batch) == 5000:
             with transaction.atomic():
                 Incident.objects.bulk_create(batch)
@@ -247,8 +271,10 @@ def measure_render(runs: int) -> dict[str, list[float]]:
     client = Client()
     client.force_login(ensure_staff("bench_operator", role=Role.OPERATOR).user)
     results: dict[str, list[float]] = {}
-    for label, url, headers in (("GET /console/ (page)", "/console/", {}),
-                                ("GET /console/queue/ (htmx rows)", "/console/queue/", {"HX-Request": "true"})):
+    for label, url, headers in (
+        ("GET /console/ (page)", "/console/", {}),
+        ("GET /console/queue/ (htmx rows)", "/console/queue/", {"HX-Request": "true"}),
+    ):
         client.get(url, headers=headers)  # warm caches
         times = []
         for _ in range(runs):
@@ -289,20 +315,26 @@ def main() -> None:
         print(f"{'N':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
         for n in args.consoles if "a" not in args.skip else []:
             samples = asyncio.run(measure_latency(server_in, server_out, n, args.rounds))
-            print(f"{n:>4} {percentile(samples, 50):8.1f} {percentile(samples, 95):8.1f} "
-                  f"{percentile(samples, 99):8.1f} {max(samples):8.1f}")
+            print(
+                f"{n:>4} {percentile(samples, 50):8.1f} {percentile(samples, 95):8.1f} "
+                f"{percentile(samples, 99):8.1f} {max(samples):8.1f}"
+            )
         relay = "Redis" if two else "the consoles' timeline tail (in-memory layer)"
-        print(f"\n(b) Signed LINE webhook → line_worker (another process) opens the case → row shown on N "
-              f"consoles (ms; {args.rounds} cases each; via {relay})")
+        print(
+            f"\n(b) Signed LINE webhook → line_worker (another process) opens the case → row shown on N "
+            f"consoles (ms; {args.rounds} cases each; via {relay})"
+        )
         print(f"{'N':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
         for n in args.consoles if "b" not in args.skip else []:
             samples = asyncio.run(measure_webhook_latency(server_in, server_out, n, args.rounds, worker))
-            print(f"{n:>4} {percentile(samples, 50):8.1f} {percentile(samples, 95):8.1f} "
-                  f"{percentile(samples, 99):8.1f} {max(samples):8.1f}")
+            print(
+                f"{n:>4} {percentile(samples, 50):8.1f} {percentile(samples, 95):8.1f} "
+                f"{percentile(samples, 99):8.1f} {max(samples):8.1f}"
+            )
     except Exception:
         for server in {id(server_out): server_out, id(server_in): server_in}.values():
             log = "".join(server.log)
-            print(log[log.find("Traceback"):][:6000] if "Traceback" in log else log[-3000:], file=sys.stderr)
+            print(log[log.find("Traceback") :][:6000] if "Traceback" in log else log[-3000:], file=sys.stderr)
         raise
     finally:
         worker.stop()
@@ -317,8 +349,10 @@ def main() -> None:
     from incidents.models import Incident
 
     total, open_ = Incident.objects.count(), Incident.objects.open().count()
-    print(f"\nQueue render with {total:,} cases in the database ({open_:,} open; the queue shows up to 200; "
-          f"filled in {time.perf_counter() - started:.0f} s)")
+    print(
+        f"\nQueue render with {total:,} cases in the database ({open_:,} open; the queue shows up to 200; "
+        f"filled in {time.perf_counter() - started:.0f} s)"
+    )
     print(f"{'what':<48} {'p50':>8} {'p95':>8} {'max':>8}")
     for label, times in measure_render(args.render_runs).items():
         print(f"{label:<48} {percentile(times, 50):8.1f} {percentile(times, 95):8.1f} {max(times):8.1f}")

@@ -31,12 +31,30 @@ ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:543
 DB_NAME = os.environ.get("BENCH_DB_NAME", "ess_bench")
 
 # Share of all cases per status for cases old enough to be settled.
-SETTLED = [("closed", 0.70), ("resolved", 0.04), ("false_report", 0.06), ("duplicate", 0.04),
-           ("referred", 0.12), ("cancelled", 0.04)]
-OPEN_RECENT = [("new", 0.25), ("triaged", 0.2), ("dispatched", 0.2), ("acknowledged", 0.1),
-               ("en_route", 0.1), ("on_scene", 0.15)]
-CATEGORIES = [("threat", 0.38), ("confinement", 0.12), ("sexual_abuse_risk", 0.15),
-              ("deranged_person", 0.15), ("gang_gathering", 0.15), ("unspecified", 0.05)]
+SETTLED = [
+    ("closed", 0.70),
+    ("resolved", 0.04),
+    ("false_report", 0.06),
+    ("duplicate", 0.04),
+    ("referred", 0.12),
+    ("cancelled", 0.04),
+]
+OPEN_RECENT = [
+    ("new", 0.25),
+    ("triaged", 0.2),
+    ("dispatched", 0.2),
+    ("acknowledged", 0.1),
+    ("en_route", 0.1),
+    ("on_scene", 0.15),
+]
+CATEGORIES = [
+    ("threat", 0.38),
+    ("confinement", 0.12),
+    ("sexual_abuse_risk", 0.15),
+    ("deranged_person", 0.15),
+    ("gang_gathering", 0.15),
+    ("unspecified", 0.05),
+]
 # Share of reports per hour of the Bangkok day (evenings busiest).
 HOURLY = [2, 1.5, 1, 1, 1, 1.5, 2, 3, 4, 4.5, 5, 5, 5, 5, 5, 5, 5.5, 6, 7, 7.5, 7, 6, 4.5, 3]
 
@@ -107,10 +125,12 @@ def fill(n_cases: int, now: datetime) -> None:
     districts = {c: [d.code for d in geo.districts(c)] for c in codes}
     agencies = {}
     for code in codes:
-        police = Agency.objects.create(code=f"bench-police-{code}", name=f"สถานีตำรวจ {code}",
-                                       kind=AgencyKind.POLICE, province_code=code)
-        pmj = Agency.objects.create(code=f"bench-pmj-{code}", name=f"พมจ. {code}",
-                                    kind=AgencyKind.PROVINCIAL_MSDHS, province_code=code)
+        police = Agency.objects.create(
+            code=f"bench-police-{code}", name=f"สถานีตำรวจ {code}", kind=AgencyKind.POLICE, province_code=code
+        )
+        pmj = Agency.objects.create(
+            code=f"bench-pmj-{code}", name=f"พมจ. {code}", kind=AgencyKind.PROVINCIAL_MSDHS, province_code=code
+        )
         agencies[code] = (police.pk, pmj.pk)
 
     hour_weights = HOURLY
@@ -125,34 +145,75 @@ def fill(n_cases: int, now: datetime) -> None:
     times.sort()
     province_of = rng.choices(codes, weights, k=n_cases)
 
-    cols = ["reference", "category", "status", "priority", "latitude", "longitude", "outside_thailand",
-            "address", "province_code", "district_code", "description", "flags", "referred_to", "outcome",
-            "received_at", "triaged_at", "dispatched_at", "acknowledged_at", "en_route_at", "on_scene_at",
-            "resolved_at", "closed_at", "updated_at", "version"]
+    cols = [
+        "reference",
+        "category",
+        "status",
+        "priority",
+        "latitude",
+        "longitude",
+        "outside_thailand",
+        "address",
+        "province_code",
+        "district_code",
+        "description",
+        "flags",
+        "referred_to",
+        "outcome",
+        "received_at",
+        "triaged_at",
+        "dispatched_at",
+        "acknowledged_at",
+        "en_route_at",
+        "on_scene_at",
+        "resolved_at",
+        "closed_at",
+        "updated_at",
+        "version",
+    ]
     assignments = []
     events = []
     counters: dict[int, int] = {}
     t0 = time.monotonic()
     connection.ensure_connection()
     raw = connection.connection
-    with raw.cursor() as cursor, cursor.copy(
-        f"COPY incidents_incident ({', '.join(cols)}) FROM STDIN"
-    ) as copy:
+    with raw.cursor() as cursor, cursor.copy(f"COPY incidents_incident ({', '.join(cols)}) FROM STDIN") as copy:
         for i, received in enumerate(times, start=1):
             code = province_of[i - 1]
             year = (received + timedelta(hours=7)).year + BUDDHIST_ERA_OFFSET
             counters[year] = counters.get(year, 0) + 1
             age = now - received
-            status = pick(rng, SETTLED) if age > timedelta(days=2) else (
-                pick(rng, OPEN_RECENT) if age < timedelta(hours=6) else pick(rng, [*SETTLED, ("on_scene", 0.05)]))
+            status = (
+                pick(rng, SETTLED)
+                if age > timedelta(days=2)
+                else (pick(rng, OPEN_RECENT) if age < timedelta(hours=6) else pick(rng, [*SETTLED, ("on_scene", 0.05)]))
+            )
             m = {}
             step = received
             # Milestones: log-normal delays, each step after the one before.
-            order = ["triaged_at", "dispatched_at", "acknowledged_at", "en_route_at", "on_scene_at", "resolved_at",
-                     "closed_at"]
-            reach = {"new": 0, "triaged": 1, "dispatched": 2, "acknowledged": 3, "en_route": 4, "on_scene": 5,
-                     "resolved": 6, "closed": 7, "false_report": rng.choice([0, 1, 2]), "duplicate": 1,
-                     "referred": 1, "cancelled": rng.choice([0, 1, 2])}[status]
+            order = [
+                "triaged_at",
+                "dispatched_at",
+                "acknowledged_at",
+                "en_route_at",
+                "on_scene_at",
+                "resolved_at",
+                "closed_at",
+            ]
+            reach = {
+                "new": 0,
+                "triaged": 1,
+                "dispatched": 2,
+                "acknowledged": 3,
+                "en_route": 4,
+                "on_scene": 5,
+                "resolved": 6,
+                "closed": 7,
+                "false_report": rng.choice([0, 1, 2]),
+                "duplicate": 1,
+                "referred": 1,
+                "cancelled": rng.choice([0, 1, 2]),
+            }[status]
             medians = [240, 600, 300, 200, 1500, 7200, 86400]
             for k in range(reach):
                 step = step + timedelta(seconds=rng.lognormvariate(0, 0.8) * medians[k])
@@ -161,20 +222,46 @@ def fill(n_cases: int, now: datetime) -> None:
                 m[order[k]] = step
             lat0, lng0 = centre(code)
             row = (
-                format_reference(year, counters[year]), pick(rng, CATEGORIES), status, rng.choice([1, 2, 2, 3]),
-                lat0 + rng.gauss(0, 0.25), lng0 + rng.gauss(0, 0.25), False, "", code,
-                rng.choice(districts[code]) if districts[code] else "", "", "{}",
-                rng.choice(["191", "1669", "1300"]) if status == "referred" else "", "",
-                received, m.get("triaged_at"), m.get("dispatched_at"), m.get("acknowledged_at"),
-                m.get("en_route_at"), m.get("on_scene_at"), m.get("resolved_at"), m.get("closed_at"),
-                max([received, *m.values()]), 1,
+                format_reference(year, counters[year]),
+                pick(rng, CATEGORIES),
+                status,
+                rng.choice([1, 2, 2, 3]),
+                lat0 + rng.gauss(0, 0.25),
+                lng0 + rng.gauss(0, 0.25),
+                False,
+                "",
+                code,
+                rng.choice(districts[code]) if districts[code] else "",
+                "",
+                "{}",
+                rng.choice(["191", "1669", "1300"]) if status == "referred" else "",
+                "",
+                received,
+                m.get("triaged_at"),
+                m.get("dispatched_at"),
+                m.get("acknowledged_at"),
+                m.get("en_route_at"),
+                m.get("on_scene_at"),
+                m.get("resolved_at"),
+                m.get("closed_at"),
+                max([received, *m.values()]),
+                1,
             )
             copy.write_row(row)
             if "dispatched_at" in m:
                 a_status = {5: "on_scene", 4: "en_route", 3: "acknowledged", 2: "pending"}.get(reach, "completed")
-                assignments.append((i, agencies[code][rng.randrange(2)], a_status, m["dispatched_at"],
-                                    m.get("acknowledged_at"), m.get("en_route_at"), m.get("on_scene_at"),
-                                    m.get("resolved_at") if a_status == "completed" else None))
+                assignments.append(
+                    (
+                        i,
+                        agencies[code][rng.randrange(2)],
+                        a_status,
+                        m["dispatched_at"],
+                        m.get("acknowledged_at"),
+                        m.get("en_route_at"),
+                        m.get("on_scene_at"),
+                        m.get("resolved_at") if a_status == "completed" else None,
+                    )
+                )
             if age < timedelta(days=2):
                 for field_name, value in m.items():
                     events.append((i, "status", "", field_name.removesuffix("_at"), value))
@@ -185,17 +272,22 @@ def fill(n_cases: int, now: datetime) -> None:
         # COPY gave ids 1..n in order, in a fresh table: the i above is each case's id.
         cursor.execute("SELECT setval(pg_get_serial_sequence('incidents_incident', 'id'), %s)", [n_cases])
         for year, last in counters.items():
-            cursor.execute("INSERT INTO incidents_referencecounter (year, last_number) VALUES (%s, %s)",
-                           [year, last])
-        with raw.cursor() as c2, c2.copy(
-            "COPY dispatch_assignment (incident_id, agency_id, status, assigned_at, acknowledged_at, en_route_at,"
-            " on_scene_at, completed_at, reason, outcome, escalation_level, version) FROM STDIN"
-        ) as copy:
+            cursor.execute("INSERT INTO incidents_referencecounter (year, last_number) VALUES (%s, %s)", [year, last])
+        with (
+            raw.cursor() as c2,
+            c2.copy(
+                "COPY dispatch_assignment (incident_id, agency_id, status, assigned_at, acknowledged_at, en_route_at,"
+                " on_scene_at, completed_at, reason, outcome, escalation_level, version) FROM STDIN"
+            ) as copy,
+        ):
             for a in assignments:
                 copy.write_row((*a, "", "", 0, 1))
-        with raw.cursor() as c3, c3.copy(
-            "COPY incidents_incidentevent (incident_id, kind, from_status, to_status, created_at, data) FROM STDIN"
-        ) as copy:
+        with (
+            raw.cursor() as c3,
+            c3.copy(
+                "COPY incidents_incidentevent (incident_id, kind, from_status, to_status, created_at, data) FROM STDIN"
+            ) as copy,
+        ):
             for e in events:
                 copy.write_row((*e, "{}"))
     print(f"  {len(assignments):,} assignments, {len(events):,} timeline events copied", flush=True)
@@ -311,13 +403,18 @@ def main() -> None:
             User = get_user_model()
             national, bangkok = User.objects.get(username="bench_national"), User.objects.get(username="bench_bkk")
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*), count(*) FILTER (WHERE received_at >= %s) FROM incidents_incident",
-                           [now - timedelta(days=30)])
+            cursor.execute(
+                "SELECT count(*), count(*) FILTER (WHERE received_at >= %s) FROM incidents_incident",
+                [now - timedelta(days=30)],
+            )
             total, last30 = cursor.fetchone()
             cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
             size = cursor.fetchone()[0]
-        print(f"Database: {total:,} cases ({last30:,} in the last 30 days), {size}; PostgreSQL "
-              f"{connection.pg_version // 10000}; {os.cpu_count()} cores", flush=True)
+        print(
+            f"Database: {total:,} cases ({last30:,} in the last 30 days), {size}; PostgreSQL "
+            f"{connection.pg_version // 10000}; {os.cpu_count()} cores",
+            flush=True,
+        )
 
         # Cold: the figures cache off, so every request runs every query (the honest worst case).
         # Cached: as deployed (DASHBOARD_CACHE_SECONDS), many viewers polling the same question.
@@ -338,12 +435,17 @@ def main() -> None:
             with override_settings(DASHBOARD_CACHE_SECONDS=ttl):
                 samples, queries, cpu = time_view(client, url, args.runs)
             results[name] = samples
-            print(f"{name:44} {len(samples):>4} {p(samples, 0.5):>8.0f} {p(samples, 0.95):>8.0f} "
-                  f"{max(samples):>8.0f} {queries:>7} {cpu:>7.0f}", flush=True)
+            print(
+                f"{name:44} {len(samples):>4} {p(samples, 0.5):>8.0f} {p(samples, 0.95):>8.0f} "
+                f"{max(samples):>8.0f} {queries:>7} {cpu:>7.0f}",
+                flush=True,
+            )
         print(f"load average after timing: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         verdict = p(results["national, 30 days"], 0.95)
-        print(f"\nTarget p95 ≤ 500 ms for the 30-day national view (cold): {verdict:.0f} ms — "
-              + ("met" if verdict <= 500 else "NOT met"))
+        print(
+            f"\nTarget p95 ≤ 500 ms for the 30-day national view (cold): {verdict:.0f} ms — "
+            + ("met" if verdict <= 500 else "NOT met")
+        )
     finally:
         connection.close()
         if not args.keep:

@@ -91,12 +91,20 @@ def run(label: str, netloc: str, make, rate: float, duration: float, concurrency
         return latencies[min(len(latencies) - 1, round(p / 100 * (len(latencies) - 1)))]
 
     figures = {
-        "label": label, "requests": len(results), "ok": ok, "throughput": len(results) / elapsed,
-        "p50": statistics.median(latencies), "p95": pct(95), "p99": pct(99), "max": latencies[-1],
+        "label": label,
+        "requests": len(results),
+        "ok": ok,
+        "throughput": len(results) / elapsed,
+        "p50": statistics.median(latencies),
+        "p95": pct(95),
+        "p99": pct(99),
+        "max": latencies[-1],
     }
-    print(f"{label:<10} {figures['requests']:>6} req {ok:>6} 2xx {figures['throughput']:8.1f} req/s   "
-          f"p50 {figures['p50']:7.1f} ms  p95 {figures['p95']:7.1f} ms  p99 {figures['p99']:7.1f} ms  "
-          f"max {figures['max']:7.1f} ms")
+    print(
+        f"{label:<10} {figures['requests']:>6} req {ok:>6} 2xx {figures['throughput']:8.1f} req/s   "
+        f"p50 {figures['p50']:7.1f} ms  p95 {figures['p95']:7.1f} ms  p99 {figures['p99']:7.1f} ms  "
+        f"max {figures['max']:7.1f} ms"
+    )
     return figures
 
 
@@ -123,8 +131,10 @@ def main() -> None:
     print(f"{args.rate:g} req/s for {args.duration:g} s, at most {args.concurrency} in flight, against {args.url}")
     hook = run("webhook", netloc, webhook, args.rate, args.duration, args.concurrency)
     floor = run(args.bare, netloc, bare, args.rate, args.duration, args.concurrency)
-    print(f"ratio      webhook/bare: p50 ×{hook['p50'] / floor['p50']:.2f}  p95 ×{hook['p95'] / floor['p95']:.2f}  "
-          f"p99 ×{hook['p99'] / floor['p99']:.2f}  throughput ×{hook['throughput'] / floor['throughput']:.2f}")
+    print(
+        f"ratio      webhook/bare: p50 ×{hook['p50'] / floor['p50']:.2f}  p95 ×{hook['p95'] / floor['p95']:.2f}  "
+        f"p99 ×{hook['p99'] / floor['p99']:.2f}  throughput ×{hook['throughput'] / floor['throughput']:.2f}"
+    )
     if hook["ok"] < hook["requests"]:
         raise SystemExit(f"{hook['requests'] - hook['ok']} webhook requests were not acknowledged with 2xx")
 

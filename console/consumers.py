@@ -126,8 +126,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
 
     @staticmethod
     def _is_console_staff(user) -> bool:
-        return bool(user is not None and user.is_authenticated and user.is_active
-                    and role_of(user) in CONSOLE_ROLES)
+        return bool(user is not None and user.is_authenticated and user.is_active and role_of(user) in CONSOLE_ROLES)
 
     def _language(self) -> str:
         """As ess.middleware.ThaiFirstLocaleMiddleware chose for the page: the language switch's cookie,

@@ -78,8 +78,12 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         picks.append(actions.Pick(agency, responder))
     version = request.POST.get("version")
     try:
-        actions.do_assign(incident, picks, actor=request.user,
-                          expected_version=int(version) if version and version.isdigit() else None)
+        actions.do_assign(
+            incident,
+            picks,
+            actor=request.user,
+            expected_version=int(version) if version and version.isdigit() else None,
+        )
     except ActionRefused as refusal:
         return _answer(request, incident, str(refusal))
     return _answer(request, incident)
@@ -112,8 +116,9 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     responder_id = request.POST.get("responder")
     responder = Responder.objects.filter(pk=responder_id, agency=agency).first() if responder_id else None
     try:
-        actions.do_reassign(assignment, actions.Pick(agency, responder), request.POST.get("reason", ""),
-                            actor=request.user)
+        actions.do_reassign(
+            assignment, actions.Pick(agency, responder), request.POST.get("reason", ""), actor=request.user
+        )
     except ActionRefused as refusal:
         return _answer(request, assignment.incident, str(refusal))
     return _answer(request, assignment.incident)

@@ -13,8 +13,12 @@ class CannedReply(models.Model):
 
     title = models.CharField(_("title"), max_length=80, help_text=_("What operators see in the list."))
     text_th = models.TextField(_("text in Thai"), max_length=5000)
-    text_en = models.TextField(_("text in English"), max_length=5000, blank=True,
-                               help_text=_("Sent to reporters whose LINE is in English; Thai if empty."))
+    text_en = models.TextField(
+        _("text in English"),
+        max_length=5000,
+        blank=True,
+        help_text=_("Sent to reporters whose LINE is in English; Thai if empty."),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -137,9 +137,7 @@ def live_row(incident_id: int, event_id: int, scope: list[str] | None, language:
     key = (incident_id, event_id, tuple(scope) if scope is not None else None, language)
     if key in _LIVE_ROWS:
         return _LIVE_ROWS[key]
-    case = (
-        Incident.objects.in_provinces(scope).select_related("reporter", "claimed_by").filter(pk=incident_id).first()
-    )
+    case = Incident.objects.in_provinces(scope).select_related("reporter", "claimed_by").filter(pk=incident_id).first()
     payload = None
     if case is not None:
         with translation.override(language):
@@ -157,9 +155,14 @@ def last_event_id() -> int:
 def events_since(after: int, limit: int = 200) -> list[dict]:
     """Every timeline event after id `after`, as the `incident.changed` fields (the consumers' tail)."""
     return [
-        {"event_id": e["id"], "incident_id": e["incident_id"], "kind": e["kind"],
-         "province_code": e["incident__province_code"]}
-        for e in IncidentEvent.objects.filter(id__gt=after).order_by("id")
+        {
+            "event_id": e["id"],
+            "incident_id": e["incident_id"],
+            "kind": e["kind"],
+            "province_code": e["incident__province_code"],
+        }
+        for e in IncidentEvent.objects.filter(id__gt=after)
+        .order_by("id")
         .values("id", "incident_id", "kind", "incident__province_code")[:limit]
     ]
 
@@ -204,9 +207,10 @@ def staff_load(user) -> list[dict]:
         .annotate(n=Count("id"))
         .values_list("claimed_by", "n")
     )
-    rows = [{"name": u.get_full_name() or u.get_username(), "held": held.get(uid, 0), "online": True,
-             "me": uid == user.pk}
-            for uid, u in people.items()]
+    rows = [
+        {"name": u.get_full_name() or u.get_username(), "held": held.get(uid, 0), "online": True, "me": uid == user.pk}
+        for uid, u in people.items()
+    ]
     return sorted(rows, key=lambda r: (-r["held"], r["name"]))
 
 
@@ -238,8 +242,9 @@ def conversation(case: Incident) -> dict:
     return {
         "conversation": [{"message": m, "attachment": by_message.get(m.pk)} for m in messages],
         # The outbox sends within a second or so; the page re-reads the panel until it has.
-        "pending_delivery": any(m.direction == Message.Direction.OUT and m.delivery == Message.Delivery.QUEUED
-                                for m in messages),
+        "pending_delivery": any(
+            m.direction == Message.Direction.OUT and m.delivery == Message.Delivery.QUEUED for m in messages
+        ),
         "loose_attachments": [a for a in attachments if not a.message_id],
     }
 
@@ -266,8 +271,12 @@ def describe_event(event: IncidentEvent) -> str:
             "from": _label(Status, event.from_status) if event.from_status else "—",
             "to": _label(Status, event.to_status),
         }
-        for key, title in (("reason", _("reason")), ("outcome", _("outcome")), ("hotline", _("hotline")),
-                           ("master", _("master"))):
+        for key, title in (
+            ("reason", _("reason")),
+            ("outcome", _("outcome")),
+            ("hotline", _("hotline")),
+            ("master", _("master")),
+        ):
             if data.get(key):
                 text += f" · {title}: {data[key]}"
         return text
@@ -280,8 +289,10 @@ def describe_event(event: IncidentEvent) -> str:
     if kind == "triage":
         parts = []
         if "category" in data:
-            parts.append(_("category %(old)s → %(new)s") % {
-                "old": _label(Category, data["category"][0]), "new": _label(Category, data["category"][1])})
+            parts.append(
+                _("category %(old)s → %(new)s")
+                % {"old": _label(Category, data["category"][0]), "new": _label(Category, data["category"][1])}
+            )
         if "priority" in data:
             parts.append(_("priority P%(old)s → P%(new)s") % {"old": data["priority"][0], "new": data["priority"][1]})
         return _("Triage: %(changes)s") % {"changes": ", ".join(parts)}
@@ -300,7 +311,9 @@ def describe_event(event: IncidentEvent) -> str:
         return _("The reporter sent a new location")
     if kind == "category":
         return _("Category: %(old)s → %(new)s") % {
-            "old": _label(Category, data.get("from", "")), "new": _label(Category, data.get("to", ""))}
+            "old": _label(Category, data.get("from", "")),
+            "new": _label(Category, data.get("to", "")),
+        }
     if kind == "reporter_unreachable":
         return _("The reporter blocked ESS on LINE: messages no longer arrive")
     if kind == "reporter_reachable":

@@ -71,8 +71,11 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_context(request: HttpRequest, **extra) -> dict:
-    return {"staff": screen.staff_load(request.user), "handover_candidates": screen.handover_candidates(request.user),
-            **extra}
+    return {
+        "staff": screen.staff_load(request.user),
+        "handover_candidates": screen.handover_candidates(request.user),
+        **extra,
+    }
 
 
 @role_required(*CONSOLE_ROLES)
@@ -157,23 +160,29 @@ ACTIONS = {
     "release": lambda pk, user, post, v, req: triage.release(pk, user, expected_version=v),
     "take_over": lambda pk, user, post, v, req: triage.take_over(pk, user, expected_version=v),
     "triage": lambda pk, user, post, v, req: triage.set_triage(
-        pk, user, category=post.get("category") or None, priority=post.get("priority") or None,
-        expected_version=v),
+        pk, user, category=post.get("category") or None, priority=post.get("priority") or None, expected_version=v
+    ),
     "note": lambda pk, user, post, v, req: triage.add_note(pk, user, post.get("text", ""), expected_version=v),
     "duplicate": lambda pk, user, post, v, req: _leaving_dispatch(
-        user, triage.mark_duplicate, pk, _master_pk(req), user, expected_version=v),
+        user, triage.mark_duplicate, pk, _master_pk(req), user, expected_version=v
+    ),
     "false_report": lambda pk, user, post, v, req: _leaving_dispatch(
-        user, triage.mark_false_report, pk, user, post.get("reason", ""), expected_version=v),
+        user, triage.mark_false_report, pk, user, post.get("reason", ""), expected_version=v
+    ),
     "confirm_false_report": lambda pk, user, post, v, req: triage.confirm_false_report(
-        pk, user, post.get("note", ""), expected_version=v),
+        pk, user, post.get("note", ""), expected_version=v
+    ),
     "reverse_false_report": lambda pk, user, post, v, req: triage.reverse_false_report(
-        pk, user, post.get("reason", ""), expected_version=v),
+        pk, user, post.get("reason", ""), expected_version=v
+    ),
     "refer": lambda pk, user, post, v, req: _leaving_dispatch(
-        user, triage.refer, pk, user, post.get("hotline", ""), note=post.get("note", ""), expected_version=v),
+        user, triage.refer, pk, user, post.get("hotline", ""), note=post.get("note", ""), expected_version=v
+    ),
     "close": lambda pk, user, post, v, req: triage.close(pk, user, post.get("outcome", ""), expected_version=v),
     "reply": lambda pk, user, post, v, req: triage.reply(pk, user, _reply_text(pk, post), expected_version=v),
-    "hand_over": lambda pk, user, post, v, req: triage.hand_over(pk, user, _staff_member(post.get("to")),
-                                                                 expected_version=v),
+    "hand_over": lambda pk, user, post, v, req: triage.hand_over(
+        pk, user, _staff_member(post.get("to")), expected_version=v
+    ),
 }
 
 
@@ -217,6 +226,7 @@ def _staff_member(user_id):
     if user is None:
         raise InvalidInput(_("Choose who takes the case over."))
     return user
+
 
 @role_required(*CONSOLE_ROLES)
 @require_POST

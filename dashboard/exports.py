@@ -97,8 +97,7 @@ def record_export(user, role: str, qs: QuerySet[Incident], query: str, with_iden
     """Log the export before it is sent; with identity, also on every case's timeline (who, when, which)."""
     with transaction.atomic():
         rows = qs.count()
-        export = ExportRecord.objects.create(user=user, role=role, query=query, rows=rows,
-                                             with_identity=with_identity)
+        export = ExportRecord.objects.create(user=user, role=role, query=query, rows=rows, with_identity=with_identity)
         if with_identity:
             _bulk_events(export, qs.order_by().values_list("pk", flat=True).iterator(chunk_size=CHUNK), user)
     return export
@@ -108,8 +107,11 @@ def _bulk_events(export: ExportRecord, pks: Iterable[int], user) -> None:
     batch = []
     now = timezone.now()
     for pk in pks:
-        batch.append(IncidentEvent(incident_id=pk, actor=user, kind="identity_exported", created_at=now,
-                                   data={"export_id": export.pk}))
+        batch.append(
+            IncidentEvent(
+                incident_id=pk, actor=user, kind="identity_exported", created_at=now, data={"export_id": export.pk}
+            )
+        )
         if len(batch) >= CHUNK:
             IncidentEvent.objects.bulk_create(batch)
             batch = []

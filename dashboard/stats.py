@@ -102,12 +102,20 @@ def _before(status: str) -> tuple[str, ...]:
 
 MILESTONES: tuple[Milestone, ...] = (
     Milestone("triage", "triaged_at", _("Received → triaged"), _before(Status.TRIAGED), "SLA_TRIAGE_MINUTES", 10),
-    Milestone("dispatch", "dispatched_at", _("Received → dispatched"), _before(Status.DISPATCHED),
-              "SLA_DISPATCH_MINUTES", 30),
-    Milestone("acknowledge", "acknowledged_at", _("Received → acknowledged"), _before(Status.ACKNOWLEDGED),
-              "SLA_ACKNOWLEDGE_MINUTES", 45),
-    Milestone("on_scene", "on_scene_at", _("Received → on scene"), _before(Status.ON_SCENE),
-              "SLA_ON_SCENE_MINUTES", 90),
+    Milestone(
+        "dispatch", "dispatched_at", _("Received → dispatched"), _before(Status.DISPATCHED), "SLA_DISPATCH_MINUTES", 30
+    ),
+    Milestone(
+        "acknowledge",
+        "acknowledged_at",
+        _("Received → acknowledged"),
+        _before(Status.ACKNOWLEDGED),
+        "SLA_ACKNOWLEDGE_MINUTES",
+        45,
+    ),
+    Milestone(
+        "on_scene", "on_scene_at", _("Received → on scene"), _before(Status.ON_SCENE), "SLA_ON_SCENE_MINUTES", 90
+    ),
     Milestone("resolve", "resolved_at", _("Received → resolved"), tuple(_ORDER), "SLA_RESOLVE_MINUTES", 24 * 60),
 )
 MILESTONE_BY_KEY = {m.key: m for m in MILESTONES}
@@ -134,7 +142,12 @@ AGE_BAND_KEYS = [b[0] for b in AGE_BANDS]
 
 # A case has left the queue when it reaches one of these (whatever the route).
 CLEARED_STATUSES = (
-    Status.RESOLVED, Status.CLOSED, Status.DUPLICATE, Status.FALSE_REPORT, Status.REFERRED, Status.CANCELLED,
+    Status.RESOLVED,
+    Status.CLOSED,
+    Status.DUPLICATE,
+    Status.FALSE_REPORT,
+    Status.REFERRED,
+    Status.CANCELLED,
 )
 
 
@@ -155,14 +168,20 @@ class SecondsBetween(Func):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return super().as_sql(
-            compiler, connection, template="date_part('epoch', %(expressions)s)",
-            arg_joiner=" - ", **extra_context,
+            compiler,
+            connection,
+            template="date_part('epoch', %(expressions)s)",
+            arg_joiner=" - ",
+            **extra_context,
         )
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return super().as_sql(
-            compiler, connection, template="((julianday(%(expressions)s)) * 86400.0)",
-            arg_joiner=") - julianday(", **extra_context,
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra_context,
         )
 
 
@@ -213,9 +232,7 @@ def percentiles(
             f"t{i}": Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
             for i, condition in enumerate((tallies or {}).values())
         }
-        inner = qs.annotate(grp=F(group) if group else Value(""), **values, **flags).values_list(
-            "grp", *values, *flags
-        )
+        inner = qs.annotate(grp=F(group) if group else Value(""), **values, **flags).values_list("grp", *values, *flags)
         inner_sql, params = inner.order_by().query.sql_with_params()
         fractions = ", ".join(repr(f) for f in PERCENTILES)
         # One sort per span gives both fractions (percentile_cont over an array of fractions).
@@ -234,7 +251,7 @@ def percentiles(
                 p50, p90 = fractions_found if fractions_found is not None else (None, None)
                 result[key][span] = {"n": n, "median": p50, "p90": p90}
             if tallies is not None:
-                counted = row[2 + 2 * len(spans):]
+                counted = row[2 + 2 * len(spans) :]
                 result[key]["_tallies"] = {"rows": counted[0]} | {
                     name: int(counted[1 + i] or 0) for i, name in enumerate(tallies)
                 }
@@ -245,14 +262,19 @@ def percentiles(
         for grouping in groupings:
             for key, (start, end) in spans.items():
                 rows = _windowed_percentiles(
-                    qs.annotate(grp=F(grouping) if grouping else Value(""),
-                                val=SecondsBetween(F(start), F(end))).values_list("grp", "val")
+                    qs.annotate(
+                        grp=F(grouping) if grouping else Value(""), val=SecondsBetween(F(start), F(end))
+                    ).values_list("grp", "val")
                 )
                 for g, (n, (p50, p90)) in rows.items():
                     result.setdefault(g if grouping else None, {})[key] = {"n": n, "median": p50, "p90": p90}
         if tallies is not None:
-            tallied = qs.annotate(grp=F(group) if group else Value("")).values("grp").annotate(
-                rows=Count("pk"), **{name: Count("pk", filter=condition) for name, condition in tallies.items()}
+            tallied = (
+                qs.annotate(grp=F(group) if group else Value(""))
+                .values("grp")
+                .annotate(
+                    rows=Count("pk"), **{name: Count("pk", filter=condition) for name, condition in tallies.items()}
+                )
             )
             for row in tallied.order_by():
                 counted = {"rows": row["rows"]} | {name: row[name] for name in tallies}
@@ -345,9 +367,14 @@ def province_table(scope, period: Period, filters: Filters = Filters(), now: dat
     per_province: dict[str, dict] = {}
     per_category = dict.fromkeys(Category.values, 0)
     for group in received(scope, period, filters).values("province_code", "category").annotate(**aggs).order_by():
-        row = per_province.setdefault(group["province_code"], {"province_code": group["province_code"],
-                                                               **dict.fromkeys(aggs, 0),
-                                                               "by_category": dict.fromkeys(Category.values, 0)})
+        row = per_province.setdefault(
+            group["province_code"],
+            {
+                "province_code": group["province_code"],
+                **dict.fromkeys(aggs, 0),
+                "by_category": dict.fromkeys(Category.values, 0),
+            },
+        )
         for key in aggs:
             row[key] += group[key]
         row["by_category"][group["category"]] = row["by_category"].get(group["category"], 0) + group["received"]
@@ -418,13 +445,21 @@ class HourSinceEpoch(Func):
         raise NotImplementedError(f"HourSinceEpoch is not written for {connection.vendor}")
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, template="CAST(FLOOR(date_part('epoch', %(expressions)s) / 3600)"
-                              " AS integer)", **extra_context)
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(FLOOR(date_part('epoch', %(expressions)s) / 3600) AS integer)",
+            **extra_context,
+        )
 
     def as_sqlite(self, compiler, connection, **extra_context):
         # '%%%%s': the template's % formatting leaves '%%s', which Django's SQLite cursor turns into '%s'.
-        return super().as_sql(compiler, connection, template="(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
-                              " / 3600)", **extra_context)
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) / 3600)",
+            **extra_context,
+        )
 
 
 def by_day_and_hour(scope, period: Period, filters: Filters = Filters()) -> tuple[list[dict], list[int]]:
@@ -507,15 +542,17 @@ def agency_times(scope, period: Period, filters: Filters = Filters()) -> list[di
     for agency_id, spans in found.items():
         agency = agencies[agency_id]
         tallies = spans.pop("_tallies")
-        rows.append({
-            "agency_id": agency_id,
-            "name": agency.name,
-            "province_code": agency.province_code,
-            "province": geo.province_name(agency.province_code),
-            "assignments": tallies["rows"],
-            "declined": tallies["declined"],
-            "spans": spans,
-        })
+        rows.append(
+            {
+                "agency_id": agency_id,
+                "name": agency.name,
+                "province_code": agency.province_code,
+                "province": geo.province_name(agency.province_code),
+                "assignments": tallies["rows"],
+                "declined": tallies["declined"],
+                "spans": spans,
+            }
+        )
     rows.sort(key=lambda r: (-r["assignments"], r["name"]))
     return rows
 
@@ -534,8 +571,15 @@ def backlog(scope, filters: Filters = Filters(), now: datetime | None = None, ol
     rows = []
     for status in OPEN_STATUSES:
         row = found.get(status) or dict.fromkeys(aggs, 0)
-        rows.append({"status": status, "label": Status(status).label, "n": row["n"], "overdue": row["overdue"],
-                     "bands": [{"key": k, "n": row[k]} for k in AGE_BAND_KEYS]})
+        rows.append(
+            {
+                "status": status,
+                "label": Status(status).label,
+                "n": row["n"],
+                "overdue": row["overdue"],
+                "bands": [{"key": k, "n": row[k]} for k in AGE_BAND_KEYS],
+            }
+        )
     oldest_unclaimed = list(
         open_qs.filter(_unclaimed(now))
         .order_by("received_at", "id")
@@ -592,7 +636,8 @@ def staffing(scope, filters: Filters = Filters(), now: datetime | None = None) -
 
     online_ids = online_user_ids("console", now)
     operators = [
-        p for p in StaffProfile.objects.filter(user_id__in=online_ids, role=Role.OPERATOR).select_related("user")
+        p
+        for p in StaffProfile.objects.filter(user_id__in=online_ids, role=Role.OPERATOR).select_related("user")
         if provinces is None or p.is_national or set(p.province_codes) & set(provinces)
     ]
 
@@ -611,16 +656,16 @@ def staffing(scope, filters: Filters = Filters(), now: datetime | None = None) -
     )
     counts = open_cases.aggregate(
         open=Count("id"),
-        in_field=Count("id", filter=Q(status__in=[Status.DISPATCHED, Status.ACKNOWLEDGED, Status.EN_ROUTE,
-                                                   Status.ON_SCENE])),
+        in_field=Count(
+            "id", filter=Q(status__in=[Status.DISPATCHED, Status.ACKNOWLEDGED, Status.EN_ROUTE, Status.ON_SCENE])
+        ),
     )
-    cleared = (
-        IncidentEvent.objects.filter(
-            kind="status", to_status__in=CLEARED_STATUSES, created_at__gte=now - timedelta(hours=1),
-            incident__in=scoped(scope, filters).values("pk"),
-        )
-        .aggregate(n=Count("incident_id", distinct=True))["n"]
-    )
+    cleared = IncidentEvent.objects.filter(
+        kind="status",
+        to_status__in=CLEARED_STATUSES,
+        created_at__gte=now - timedelta(hours=1),
+        incident__in=scoped(scope, filters).values("pk"),
+    ).aggregate(n=Count("incident_id", distinct=True))["n"]
     arrived = scoped(scope, filters).filter(received_at__gte=now - timedelta(hours=1)).count()
 
     by_province: dict[str, int] = {}
@@ -628,14 +673,25 @@ def staffing(scope, filters: Filters = Filters(), now: datetime | None = None) -
     for row in agency_rows:
         code = row["agency__province_code"]
         by_province[code] = by_province.get(code, 0) + row["n"]
-        agencies.append({"agency_id": row["agency_id"], "name": row["agency__name"], "province_code": code,
-                         "province": geo.province_name(code), "on_duty": row["n"],
-                         "active_cases": active.pop(row["agency_id"], 0)})
+        agencies.append(
+            {
+                "agency_id": row["agency_id"],
+                "name": row["agency__name"],
+                "province_code": code,
+                "province": geo.province_name(code),
+                "on_duty": row["n"],
+                "active_cases": active.pop(row["agency_id"], 0),
+            }
+        )
     agencies.sort(key=lambda r: (r["province_code"], r["name"]))
     responders = sum(by_province.values())
     trend = QueueTrend(
-        window=timedelta(hours=1), arrived=arrived, cleared=cleared, operators_online=len(operators),
-        open_now=counts["open"], threshold=settings.DASHBOARD_QUEUE_GROWTH_WARNING,
+        window=timedelta(hours=1),
+        arrived=arrived,
+        cleared=cleared,
+        operators_online=len(operators),
+        open_now=counts["open"],
+        threshold=settings.DASHBOARD_QUEUE_GROWTH_WARNING,
     )
     return {
         "operators_online": len(operators),
@@ -669,8 +725,13 @@ def daily_summary(scope, day: date, filters: Filters = Filters(), now: datetime 
         row["spans"] = medians.get(row["province_code"], {})
     for row in [*table["rows"], table["total"]]:
         row["categories"] = [row["by_category"].get(c, 0) for c in Category.values]
-    return {"period": period, "table": table, "times": times["overall"], "sla": sla(table["total"]),
-            "categories": [Category(c).label for c in Category.values]}
+    return {
+        "period": period,
+        "table": table,
+        "times": times["overall"],
+        "sla": sla(table["total"]),
+        "categories": [Category(c).label for c in Category.values],
+    }
 
 
 # --- The cases behind a figure --------------------------------------------------------------------

@@ -106,12 +106,23 @@ def _period_figures(q: Query, now) -> dict:
         "days": {"labels": [be_date(d["day"]) for d in days], "values": [d["n"] for d in days]},
         "hours": {"labels": [f"{h:02d}" for h in range(24)], "values": hours},
         "categories": {"labels": [c["label"] for c in categories], "values": [c["n"] for c in categories]},
-        "provinces": {"labels": [str(r["name"]) for r in table["rows"][:15]],
-                      "values": [r["received"] for r in table["rows"][:15]]},
+        "provinces": {
+            "labels": [str(r["name"]) for r in table["rows"][:15]],
+            "values": [r["received"] for r in table["rows"][:15]],
+        },
         "cells": stats.map_cells(q.scope, q.period, q.filters),
     }
-    return {"as_of": now, "table": table, "total": table["total"], "categories": categories, "days": days,
-            "hours": hours, "charts": charts, "times": times, "agencies": agencies}
+    return {
+        "as_of": now,
+        "table": table,
+        "total": table["total"],
+        "categories": categories,
+        "days": days,
+        "hours": hours,
+        "charts": charts,
+        "times": times,
+        "agencies": agencies,
+    }
 
 
 def _cached_period_figures(q: Query, now) -> dict:
@@ -122,9 +133,9 @@ def _cached_period_figures(q: Query, now) -> dict:
     ttl = settings.DASHBOARD_CACHE_SECONDS
     if ttl <= 0:
         return _period_figures(q, now)
-    key = "dashboard:period:" + hashlib.sha256(
-        repr((q.scope, q.params(), q.period, get_language())).encode()
-    ).hexdigest()
+    key = (
+        "dashboard:period:" + hashlib.sha256(repr((q.scope, q.params(), q.period, get_language())).encode()).hexdigest()
+    )
     figures = cache.get(key)
     if figures is None:
         figures = _period_figures(q, now)
@@ -165,20 +176,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.GET.get("partial") == "figures":
         # The page polls this every DASHBOARD_REFRESH_SECONDS and swaps it in: the same partial it rendered.
         return render(request, "dashboard/index.html#figures", context)
-    context.update({
-        "ranges": [("today", _("Today")), ("7d", _("7 days")), ("30d", _("30 days")), ("custom", _("Custom"))],
-        "province_choices": _province_choices(q.scope),
-        "category_choices": Category.choices,
-        "map_tile_url": settings.MAP_TILE_URL,
-        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
-    })
+    context.update(
+        {
+            "ranges": [("today", _("Today")), ("7d", _("7 days")), ("30d", _("30 days")), ("custom", _("Custom"))],
+            "province_choices": _province_choices(q.scope),
+            "category_choices": Category.choices,
+            "map_tile_url": settings.MAP_TILE_URL,
+            "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        }
+    )
     return render(request, "dashboard/index.html", context)
 
 
 # --- The cases behind a figure --------------------------------------------------------------------
 
-FACET_KEYS = ("when", "status", "open", "band", "overdue", "unclaimed", "hour", "day", "late", "referred_to",
-              "agency")
+FACET_KEYS = ("when", "status", "open", "band", "overdue", "unclaimed", "hour", "day", "late", "referred_to", "agency")
 
 
 def _facets(get: QueryDict) -> dict:
@@ -217,15 +229,20 @@ def _cases(request: HttpRequest):
 @require_GET
 def cases(request: HttpRequest) -> HttpResponse:
     q, qs, facet_params = _cases(request)
-    page = Paginator(qs.order_by("-received_at", "-id"), CASES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(qs.order_by("-received_at", "-id"), CASES_PER_PAGE).get_page(request.GET.get("page"))
     querystring = urlencode(q.params() + facet_params)
-    return render(request, "dashboard/cases.html", {
-        "q": q, "page": page, "querystring": querystring, "facet_params": facet_params,
-        "may_export_identity": exports.may_export_identity(role_of(request.user)),
-        "dashboard_url": reverse("dashboard:home") + "?" + q.querystring,
-    })
+    return render(
+        request,
+        "dashboard/cases.html",
+        {
+            "q": q,
+            "page": page,
+            "querystring": querystring,
+            "facet_params": facet_params,
+            "may_export_identity": exports.may_export_identity(role_of(request.user)),
+            "dashboard_url": reverse("dashboard:home") + "?" + q.querystring,
+        },
+    )
 
 
 @role_required(*DASHBOARD_ROLES)
@@ -251,8 +268,16 @@ def daily(request: HttpRequest) -> HttpResponse:
     day = _date(request.GET.get("day")) or stats.bangkok_today()
     with stats.analytic_queries():
         summary = stats.daily_summary(q.scope, day, q.filters)
-    return render(request, "dashboard/daily.html", {
-        "q": q, "day": day, "summary": summary, "generated": timezone.now(),
-        "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
-        "province_filter": urlencode([("province", p) for p in q.filters.provinces]),
-    })
+    return render(
+        request,
+        "dashboard/daily.html",
+        {
+            "q": q,
+            "day": day,
+            "summary": summary,
+            "generated": timezone.now(),
+            "previous": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+            "province_filter": urlencode([("province", p) for p in q.filters.provinces]),
+        },
+    )

@@ -28,9 +28,17 @@ def _event_id() -> str:
     return uuid.uuid4().hex.upper()[:26]  # LINE's ids are 26-character ULIDs
 
 
-def make_event(kind: str, user_id: str, *, reply_token: str | None = None, timestamp: int | None = None,
-               message: dict | None = None, postback: dict | None = None, event_id: str | None = None,
-               redelivery: bool = False) -> dict:
+def make_event(
+    kind: str,
+    user_id: str,
+    *,
+    reply_token: str | None = None,
+    timestamp: int | None = None,
+    message: dict | None = None,
+    postback: dict | None = None,
+    event_id: str | None = None,
+    redelivery: bool = False,
+) -> dict:
     """One webhook event (follow, unfollow, message, postback) from a user's 1:1 chat."""
     event = {
         "type": kind,
@@ -65,13 +73,24 @@ def location_message(latitude: float, longitude: float, address: str = "", title
 
 
 def image_message(message_id: str | None = None) -> dict:
-    return {"id": message_id or str(uuid.uuid4().int)[:18], "type": "image", "quoteToken": uuid.uuid4().hex,
-            "contentProvider": {"type": "line"}}
+    return {
+        "id": message_id or str(uuid.uuid4().int)[:18],
+        "type": "image",
+        "quoteToken": uuid.uuid4().hex,
+        "contentProvider": {"type": "line"},
+    }
 
 
 def sticker_message() -> dict:
-    return {"id": str(uuid.uuid4().int)[:18], "type": "sticker", "packageId": "446", "stickerId": "1988",
-            "stickerResourceType": "STATIC", "keywords": ["Happy", "Hi"], "quoteToken": uuid.uuid4().hex}
+    return {
+        "id": str(uuid.uuid4().int)[:18],
+        "type": "sticker",
+        "packageId": "446",
+        "stickerId": "1988",
+        "stickerResourceType": "STATIC",
+        "keywords": ["Happy", "Hi"],
+        "quoteToken": uuid.uuid4().hex,
+    }
 
 
 def file_message(name: str = "report.pdf") -> dict:
@@ -91,10 +110,18 @@ def signed(events: list[dict], secret: str) -> tuple[bytes, str]:
 # --- Simulated places for the location button ---------------------------------------------------------
 
 PLACES = {
-    "bangkok": {"latitude": 13.7466, "longitude": 100.5347, "title": "สยามสแควร์",
-                "address": "ถนนพระรามที่ 1 แขวงปทุมวัน เขตปทุมวัน กรุงเทพมหานคร 10330 ประเทศไทย"},
-    "chiangmai": {"latitude": 18.7953, "longitude": 98.9620, "title": "ถนนห้วยแก้ว",
-                  "address": "ถนนห้วยแก้ว ตำบลสุเทพ อำเภอเมืองเชียงใหม่ เชียงใหม่ 50200 ประเทศไทย"},
+    "bangkok": {
+        "latitude": 13.7466,
+        "longitude": 100.5347,
+        "title": "สยามสแควร์",
+        "address": "ถนนพระรามที่ 1 แขวงปทุมวัน เขตปทุมวัน กรุงเทพมหานคร 10330 ประเทศไทย",
+    },
+    "chiangmai": {
+        "latitude": 18.7953,
+        "longitude": 98.9620,
+        "title": "ถนนห้วยแก้ว",
+        "address": "ถนนห้วยแก้ว ตำบลสุเทพ อำเภอเมืองเชียงใหม่ เชียงใหม่ 50200 ประเทศไทย",
+    },
     "coordinates": {"latitude": 18.7883, "longitude": 98.9853, "title": "", "address": ""},
 }
 
@@ -146,8 +173,11 @@ class FakeLine:
 
     def set_profile(self, user_id: str, *, language: str = "th", name: str = "") -> None:
         with self._lock:
-            self.profiles[user_id] = {"userId": user_id, "displayName": name or f"ผู้ใช้ {user_id[-4:]}",
-                                      "language": language}
+            self.profiles[user_id] = {
+                "userId": user_id,
+                "displayName": name or f"ผู้ใช้ {user_id[-4:]}",
+                "language": language,
+            }
 
     def add_content(self, message_id: str, data: bytes, content_type: str = "image/jpeg", preparing: int = 0):
         with self._lock:
@@ -186,8 +216,10 @@ class FakeLine:
                 time.sleep(self.delay)
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
         extra = [("x-line-request-id", uuid.uuid4().hex)]
-        start_response(f"{status} {_REASONS.get(status, 'Status')}",
-                       [("Content-Type", content_type), ("Content-Length", str(len(data))), *extra])
+        start_response(
+            f"{status} {_REASONS.get(status, 'Status')}",
+            [("Content-Type", content_type), ("Content-Length", str(len(data))), *extra],
+        )
         return [data]
 
     def _failure(self, path: str) -> int | None:
@@ -212,16 +244,18 @@ class FakeLine:
             return 202, {}, "application/json"
         if match := re.fullmatch(r"/v2/bot/profile/(\w+)", path):
             with self._lock:
-                profile = self.profiles.get(match[1]) or {"userId": match[1], "displayName": "LINE user",
-                                                          "language": "th"}
+                profile = self.profiles.get(match[1]) or {
+                    "userId": match[1],
+                    "displayName": "LINE user",
+                    "language": "th",
+                }
             return 200, profile, "application/json"
         if match := re.fullmatch(r"/v2/bot/message/(\w+)/content", path):
             return self._content(match[1])
         return 404, {"message": "Not found"}, "application/json"
 
     def _sent_messages(self, messages: list) -> dict:
-        return {"sentMessages": [{"id": str(uuid.uuid4().int)[:18], "quoteToken": uuid.uuid4().hex}
-                                 for _ in messages]}
+        return {"sentMessages": [{"id": str(uuid.uuid4().int)[:18], "quoteToken": uuid.uuid4().hex} for _ in messages]}
 
     def _reply(self, headers: dict, body: dict):
         if "x-line-retry-key" in headers:
@@ -241,8 +275,7 @@ class FakeLine:
             return 400, {"message": "The request body has 1 error(s)"}, "application/json"
         with self._lock:
             if key and key in self._retry_keys:
-                return 409, {"message": "The retry key is already accepted",
-                             "sentMessages": []}, "application/json"
+                return 409, {"message": "The retry key is already accepted", "sentMessages": []}, "application/json"
             if key:
                 self._retry_keys[key] = uuid.uuid4().hex
             self.phones.setdefault(user, []).extend({"message": m, "via": "push"} for m in messages)
@@ -284,8 +317,17 @@ def _json(raw: bytes) -> dict | None:
         return None
 
 
-_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-            409: "Conflict", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    202: "Accepted",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    409: "Conflict",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 class _Server(ThreadingMixIn, WSGIServer):
@@ -317,7 +359,8 @@ class Running:
 def serve(platform: FakeLine | None = None, host: str = "127.0.0.1", port: int = 0) -> Running:
     platform = platform or FakeLine()
     server = make_server(host, port, platform, server_class=_Server, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-line",
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-line", daemon=True
+    )
     thread.start()
     return Running(platform, server, thread)

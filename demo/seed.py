@@ -19,24 +19,96 @@ from incidents.models import Category, Hotline, Incident, Language, Reporter, St
 
 # (code, name, kind, province, lat, lng, phone, districts covered (empty: whole province))
 AGENCIES = [
-    ("bkk-police-pathumwan", "สถานีตำรวจนครบาลปทุมวัน", AgencyKind.POLICE, "10", 13.7441, 100.5300, "02-252-4254", ["1007"]),
+    (
+        "bkk-police-pathumwan",
+        "สถานีตำรวจนครบาลปทุมวัน",
+        AgencyKind.POLICE,
+        "10",
+        13.7441,
+        100.5300,
+        "02-252-4254",
+        ["1007"],
+    ),
     ("bkk-police-bangsue", "สถานีตำรวจนครบาลบางซื่อ", AgencyKind.POLICE, "10", 13.8093, 100.5370, "02-587-0284", ["1029"]),
     ("bkk-191", "ศูนย์รับแจ้งเหตุ 191 กองบัญชาการตำรวจนครบาล", AgencyKind.POLICE, "10", 13.7563, 100.5018, "191", []),
-    ("bkk-pmj", "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์ กรุงเทพมหานคร", AgencyKind.PROVINCIAL_MSDHS, "10", 13.7650, 100.5380, "02-354-3388", []),
+    (
+        "bkk-pmj",
+        "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์ กรุงเทพมหานคร",
+        AgencyKind.PROVINCIAL_MSDHS,
+        "10",
+        13.7650,
+        100.5380,
+        "02-354-3388",
+        [],
+    ),
     ("oscc-1300", "ศูนย์ช่วยเหลือสังคม สายด่วน 1300", AgencyKind.HOTLINE_1300, "10", 13.7590, 100.5330, "1300", []),
     ("bkk-shelter", "บ้านพักเด็กและครอบครัวกรุงเทพมหานคร", AgencyKind.SHELTER, "10", 13.7950, 100.5140, "02-282-0570", []),
-    ("bkk-hospital-oscc", "ศูนย์พึ่งได้ โรงพยาบาลราชวิถี", AgencyKind.HOSPITAL_OSCC, "10", 13.7660, 100.5370, "02-354-8108", []),
+    (
+        "bkk-hospital-oscc",
+        "ศูนย์พึ่งได้ โรงพยาบาลราชวิถี",
+        AgencyKind.HOSPITAL_OSCC,
+        "10",
+        13.7660,
+        100.5370,
+        "02-354-8108",
+        [],
+    ),
     ("cm-police-mueang", "สถานีตำรวจภูธรเมืองเชียงใหม่", AgencyKind.POLICE, "50", 18.7877, 98.9931, "053-276-040", ["5001"]),
-    ("cm-pmj", "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดเชียงใหม่", AgencyKind.PROVINCIAL_MSDHS, "50", 18.8380, 98.9700, "053-112-488", []),
+    (
+        "cm-pmj",
+        "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดเชียงใหม่",
+        AgencyKind.PROVINCIAL_MSDHS,
+        "50",
+        18.8380,
+        98.9700,
+        "053-112-488",
+        [],
+    ),
     ("cm-shelter", "บ้านพักเด็กและครอบครัวจังหวัดเชียงใหม่", AgencyKind.SHELTER, "50", 18.8000, 98.9500, "053-222-790", []),
     ("kk-police-mueang", "สถานีตำรวจภูธรเมืองขอนแก่น", AgencyKind.POLICE, "40", 16.4322, 102.8236, "043-221-162", ["4001"]),
-    ("kk-pmj", "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดขอนแก่น", AgencyKind.PROVINCIAL_MSDHS, "40", 16.4419, 102.8360, "043-236-425", []),
+    (
+        "kk-pmj",
+        "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดขอนแก่น",
+        AgencyKind.PROVINCIAL_MSDHS,
+        "40",
+        16.4419,
+        102.8360,
+        "043-236-425",
+        [],
+    ),
     ("sk-police-hatyai", "สถานีตำรวจภูธรหาดใหญ่", AgencyKind.POLICE, "90", 7.0086, 100.4747, "074-243-021", ["9011"]),
-    ("sk-pmj", "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดสงขลา", AgencyKind.PROVINCIAL_MSDHS, "90", 7.1898, 100.5951, "074-311-540", []),
-    ("sk-hospital-oscc", "ศูนย์พึ่งได้ โรงพยาบาลหาดใหญ่", AgencyKind.HOSPITAL_OSCC, "90", 7.0000, 100.4700, "074-273-100", []),
+    (
+        "sk-pmj",
+        "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดสงขลา",
+        AgencyKind.PROVINCIAL_MSDHS,
+        "90",
+        7.1898,
+        100.5951,
+        "074-311-540",
+        [],
+    ),
+    (
+        "sk-hospital-oscc",
+        "ศูนย์พึ่งได้ โรงพยาบาลหาดใหญ่",
+        AgencyKind.HOSPITAL_OSCC,
+        "90",
+        7.0000,
+        100.4700,
+        "074-273-100",
+        [],
+    ),
     ("cb-police-mueang", "สถานีตำรวจภูธรเมืองชลบุรี", AgencyKind.POLICE, "20", 13.3611, 100.9847, "038-282-262", ["2001"]),
     ("cb-police-sriracha", "สถานีตำรวจภูธรศรีราชา", AgencyKind.POLICE, "20", 13.1737, 100.9310, "038-311-111", ["2007"]),
-    ("cb-pmj", "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดชลบุรี", AgencyKind.PROVINCIAL_MSDHS, "20", 13.3700, 100.9900, "038-276-444", []),
+    (
+        "cb-pmj",
+        "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดชลบุรี",
+        AgencyKind.PROVINCIAL_MSDHS,
+        "20",
+        13.3700,
+        100.9900,
+        "038-276-444",
+        [],
+    ),
 ]
 
 # (username, role, password, provinces, agency, first, last)
@@ -94,19 +166,43 @@ PATHS = {
     Status.ACKNOWLEDGED: [Status.TRIAGED, Status.DISPATCHED, Status.ACKNOWLEDGED],
     Status.EN_ROUTE: [Status.TRIAGED, Status.DISPATCHED, Status.ACKNOWLEDGED, Status.EN_ROUTE],
     Status.ON_SCENE: [Status.TRIAGED, Status.DISPATCHED, Status.ACKNOWLEDGED, Status.EN_ROUTE, Status.ON_SCENE],
-    Status.RESOLVED: [Status.TRIAGED, Status.DISPATCHED, Status.ACKNOWLEDGED, Status.EN_ROUTE, Status.ON_SCENE,
-                      Status.RESOLVED],
-    Status.CLOSED: [Status.TRIAGED, Status.DISPATCHED, Status.ACKNOWLEDGED, Status.EN_ROUTE, Status.ON_SCENE,
-                    Status.RESOLVED, Status.CLOSED],
+    Status.RESOLVED: [
+        Status.TRIAGED,
+        Status.DISPATCHED,
+        Status.ACKNOWLEDGED,
+        Status.EN_ROUTE,
+        Status.ON_SCENE,
+        Status.RESOLVED,
+    ],
+    Status.CLOSED: [
+        Status.TRIAGED,
+        Status.DISPATCHED,
+        Status.ACKNOWLEDGED,
+        Status.EN_ROUTE,
+        Status.ON_SCENE,
+        Status.RESOLVED,
+        Status.CLOSED,
+    ],
     Status.DUPLICATE: [Status.DUPLICATE],
     Status.FALSE_REPORT: [Status.TRIAGED, Status.FALSE_REPORT],
     Status.REFERRED: [Status.REFERRED],
     Status.CANCELLED: [Status.CANCELLED],
 }
 # How many demo cases of each status; open ones dominate, as on a real shift.
-COUNTS = {Status.NEW: 6, Status.TRIAGED: 4, Status.DISPATCHED: 3, Status.ACKNOWLEDGED: 2, Status.EN_ROUTE: 2,
-          Status.ON_SCENE: 2, Status.RESOLVED: 3, Status.CLOSED: 6, Status.DUPLICATE: 1,
-          Status.FALSE_REPORT: 2, Status.REFERRED: 2, Status.CANCELLED: 1}
+COUNTS = {
+    Status.NEW: 6,
+    Status.TRIAGED: 4,
+    Status.DISPATCHED: 3,
+    Status.ACKNOWLEDGED: 2,
+    Status.EN_ROUTE: 2,
+    Status.ON_SCENE: 2,
+    Status.RESOLVED: 3,
+    Status.CLOSED: 6,
+    Status.DUPLICATE: 1,
+    Status.FALSE_REPORT: 2,
+    Status.REFERRED: 2,
+    Status.CANCELLED: 1,
+}
 
 DEMO_USER_PREFIX = "Udemo"
 
@@ -115,8 +211,14 @@ def seed_agencies() -> int:
     for code, name, kind, province, lat, lng, phone, districts in AGENCIES:
         agency, _ = Agency.objects.update_or_create(
             code=code,
-            defaults={"name": name, "kind": kind, "province_code": province, "latitude": lat,
-                      "longitude": lng, "phone": phone},
+            defaults={
+                "name": name,
+                "kind": kind,
+                "province_code": province,
+                "latitude": lat,
+                "longitude": lng,
+                "phone": phone,
+            },
         )
         # The national 1300 centre takes cases from every province.
         if kind == AgencyKind.HOTLINE_1300:
@@ -133,8 +235,15 @@ def seed_agencies() -> int:
 def seed_accounts() -> list[tuple[str, str, str]]:
     printed = []
     for username, role, password, provinces, agency, first, last in ACCOUNTS:
-        ensure_staff(username, role=role, password=password, provinces=provinces, agency_code=agency,
-                     first_name=first, last_name=last)
+        ensure_staff(
+            username,
+            role=role,
+            password=password,
+            provinces=provinces,
+            agency_code=agency,
+            first_name=first,
+            last_name=last,
+        )
         printed.append((username, password, role))
     Responder.objects.filter(user__username__in=["responder", "responder_pmj"]).update(
         on_duty=True, last_latitude=13.7450, last_longitude=100.5320, last_position_at=timezone.now()
@@ -161,15 +270,28 @@ def seed_incidents(rng: random.Random | None = None) -> int:
                 language=Language.ENGLISH if created % 9 == 0 else Language.THAI,
                 safe_contact_only=created % 11 == 0,
             )
-            open_case = status in PATHS and status not in (Status.RESOLVED, Status.CLOSED, Status.DUPLICATE,
-                                                           Status.FALSE_REPORT, Status.REFERRED, Status.CANCELLED)
+            open_case = status in PATHS and status not in (
+                Status.RESOLVED,
+                Status.CLOSED,
+                Status.DUPLICATE,
+                Status.FALSE_REPORT,
+                Status.REFERRED,
+                Status.CANCELLED,
+            )
             age = timedelta(minutes=rng.randint(2, 90)) if open_case else timedelta(hours=rng.randint(3, 24 * 25))
             received = now - age
             incident = actions.do_create_incident(
-                reporter=reporter, category=category, priority=rng.choice([1, 2, 2, 3]),
-                latitude=lat + rng.uniform(-0.01, 0.01), longitude=lng + rng.uniform(-0.01, 0.01),
-                address=address, province_code=province, district_code=district,
-                description=rng.choice(STORIES[category]), received_at=received, source="demo",
+                reporter=reporter,
+                category=category,
+                priority=rng.choice([1, 2, 2, 3]),
+                latitude=lat + rng.uniform(-0.01, 0.01),
+                longitude=lng + rng.uniform(-0.01, 0.01),
+                address=address,
+                province_code=province,
+                district_code=district,
+                description=rng.choice(STORIES[category]),
+                received_at=received,
+                source="demo",
             )
             at = received
             for step in PATHS[status]:
@@ -185,8 +307,7 @@ def seed_incidents(rng: random.Random | None = None) -> int:
                     Reporter.objects.filter(pk=reporter.pk).update(false_report_count=1)
                 if step == Status.DISPATCHED:
                     _assign(incident, province, at)
-                actions.do_transition(incident, step, extra_fields=extra, at=min(at, now),
-                                      data={"source": "demo"})
+                actions.do_transition(incident, step, extra_fields=extra, at=min(at, now), data={"source": "demo"})
             if status in (Status.TRIAGED, Status.DISPATCHED):
                 masters.append(incident)
             _follow_assignment(incident, status, at)
@@ -196,8 +317,7 @@ def seed_incidents(rng: random.Random | None = None) -> int:
 def _assign(incident: Incident, province: str, at) -> None:
     agency = Agency.objects.filter(province_code=province, kind=AgencyKind.POLICE).first()
     if agency is not None:
-        Assignment.objects.create(incident=incident, agency=agency, assigned_at=at,
-                                  responder=agency.responders.first())
+        Assignment.objects.create(incident=incident, agency=agency, assigned_at=at, responder=agency.responders.first())
 
 
 def _follow_assignment(incident: Incident, status: str, at) -> None:

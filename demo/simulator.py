@@ -45,8 +45,12 @@ def persona(user, language: str) -> str:
 
 
 def _fake(path: str, data: bytes | None = None, content_type: str = "application/json") -> dict:
-    request = urllib.request.Request(settings.LINE_API_BASE_URL + path, data=data, method="POST" if data is not None
-                                     else "GET", headers={"Content-Type": content_type})
+    request = urllib.request.Request(
+        settings.LINE_API_BASE_URL + path,
+        data=data,
+        method="POST" if data is not None else "GET",
+        headers={"Content-Type": content_type},
+    )
     with urllib.request.urlopen(request, timeout=3) as response:
         return json.loads(response.read() or b"{}")
 
@@ -70,15 +74,21 @@ def send(request: HttpRequest) -> JsonResponse:
     user_id = persona(request.user, language)
     kind = request.POST.get("kind", "text")
     try:
-        _fake(f"/_fake/profile/{user_id}", json.dumps({"language": language, "name": request.user.get_username()
-                                                        }).encode())
+        _fake(
+            f"/_fake/profile/{user_id}",
+            json.dumps({"language": language, "name": request.user.get_username()}).encode(),
+        )
         token = _fake(f"/_fake/token/{user_id}", b"{}")["replyToken"]
         if kind == "follow" or kind == "unfollow":
             event = fake.make_event(kind, user_id, reply_token=token)
         elif kind == "postback":
             data, label = request.POST.get("data", ""), request.POST.get("displayText", "")
-            event = fake.make_event("postback", user_id, reply_token=token,
-                                    postback={"data": data, "displayText": label} if label else {"data": data})
+            event = fake.make_event(
+                "postback",
+                user_id,
+                reply_token=token,
+                postback={"data": data, "displayText": label} if label else {"data": data},
+            )
         elif kind == "location":
             place = fake.PLACES.get(request.POST.get("place", ""), fake.PLACES["bangkok"])
             event = fake.make_event("message", user_id, reply_token=token, message=fake.location_message(**place))
@@ -97,8 +107,13 @@ def send(request: HttpRequest) -> JsonResponse:
                 return JsonResponse({"error": "empty message"}, status=400)
             event = fake.make_event("message", user_id, reply_token=token, message=fake.text_message(text))
     except (urllib.error.URLError, OSError, KeyError, ValueError) as exc:
-        return JsonResponse({"error": f"the fake LINE platform at {settings.LINE_API_BASE_URL} "
-                                      f"does not answer ({exc}); start it with manage.py fake_line"}, status=502)
+        return JsonResponse(
+            {
+                "error": f"the fake LINE platform at {settings.LINE_API_BASE_URL} "
+                f"does not answer ({exc}); start it with manage.py fake_line"
+            },
+            status=502,
+        )
     body, sig = fake.signed([event], settings.LINE_CHANNEL_SECRET)
     return JsonResponse({"body": body.decode("utf-8"), "signature": sig, "user_id": user_id})
 

@@ -42,17 +42,25 @@ FLOW: dict[str, frozenset[str]] = {
     A.CANCELLED: frozenset(),
 }
 # The one button a responder sees next, in order.
-NEXT_STEP = {A.PENDING: A.ACKNOWLEDGED, A.ACKNOWLEDGED: A.EN_ROUTE, A.EN_ROUTE: A.ON_SCENE,
-             A.ON_SCENE: A.COMPLETED}
-STAMPS = {A.ACKNOWLEDGED: "acknowledged_at", A.EN_ROUTE: "en_route_at", A.ON_SCENE: "on_scene_at",
-          A.COMPLETED: "completed_at", A.DECLINED: "ended_at", A.CANCELLED: "ended_at"}
+NEXT_STEP = {A.PENDING: A.ACKNOWLEDGED, A.ACKNOWLEDGED: A.EN_ROUTE, A.EN_ROUTE: A.ON_SCENE, A.ON_SCENE: A.COMPLETED}
+STAMPS = {
+    A.ACKNOWLEDGED: "acknowledged_at",
+    A.EN_ROUTE: "en_route_at",
+    A.ON_SCENE: "on_scene_at",
+    A.COMPLETED: "completed_at",
+    A.DECLINED: "ended_at",
+    A.CANCELLED: "ended_at",
+}
 
 # Case statuses that may take a new assignment.
-ASSIGNABLE = (Status.NEW, Status.TRIAGED, Status.DISPATCHED, Status.ACKNOWLEDGED, Status.EN_ROUTE,
-              Status.ON_SCENE)
+ASSIGNABLE = (Status.NEW, Status.TRIAGED, Status.DISPATCHED, Status.ACKNOWLEDGED, Status.EN_ROUTE, Status.ON_SCENE)
 # How far along a live assignment has brought the case.
-CASE_STATUS_OF = {A.PENDING: Status.DISPATCHED, A.ACKNOWLEDGED: Status.ACKNOWLEDGED,
-                  A.EN_ROUTE: Status.EN_ROUTE, A.ON_SCENE: Status.ON_SCENE}
+CASE_STATUS_OF = {
+    A.PENDING: Status.DISPATCHED,
+    A.ACKNOWLEDGED: Status.ACKNOWLEDGED,
+    A.EN_ROUTE: Status.EN_ROUTE,
+    A.ON_SCENE: Status.ON_SCENE,
+}
 PROGRESS = [Status.TRIAGED, Status.DISPATCHED, Status.ACKNOWLEDGED, Status.EN_ROUTE, Status.ON_SCENE]
 
 
@@ -113,8 +121,12 @@ def _follow(case: Incident, *, actor=None, now=None) -> Incident:
     current = case.status
     if target == current:
         return case
-    if (target in PROGRESS and current in PROGRESS and target != Status.TRIAGED
-            and PROGRESS.index(target) < PROGRESS.index(current)):
+    if (
+        target in PROGRESS
+        and current in PROGRESS
+        and target != Status.TRIAGED
+        and PROGRESS.index(target) < PROGRESS.index(current)
+    ):
         return case  # one agency dropped out (declined, cancelled) while another is further along
     if not can_transition(current, target):
         return case
@@ -129,8 +141,9 @@ def _follow(case: Incident, *, actor=None, now=None) -> Incident:
     return case
 
 
-def do_assign(incident: Incident | int, picks: list[Pick], *, actor=None, expected_version: int | None = None,
-              now=None) -> list[Assignment]:
+def do_assign(
+    incident: Incident | int, picks: list[Pick], *, actor=None, expected_version: int | None = None, now=None
+) -> list[Assignment]:
     """Assign one or several agencies at once (joint dispatch), each optionally with a named responder.
 
     Takes the case lock. Refuses an empty choice, an inactive agency, a responder of another agency, and an
@@ -164,13 +177,17 @@ def do_assign(incident: Incident | int, picks: list[Pick], *, actor=None, expect
                     % {"agency": pick.agency.name, "ref": case.reference}
                 )
         if case.status == Status.NEW:
-            case = do_transition(case.pk, Status.TRIAGED, actor=actor, at=now,
-                                 data={"by": "assignment", "note": "triaged on assignment"})
+            case = do_transition(
+                case.pk, Status.TRIAGED, actor=actor, at=now, data={"by": "assignment", "note": "triaged on assignment"}
+            )
         created = []
         for pick in picks:
             try:
                 assignment = Assignment.objects.create(
-                    incident=case, agency=pick.agency, responder=pick.responder, assigned_by=_user(actor),
+                    incident=case,
+                    agency=pick.agency,
+                    responder=pick.responder,
+                    assigned_by=_user(actor),
                     assigned_at=now,
                 )
             except IntegrityError:  # a concurrent assignment of the same agency won the race
@@ -188,21 +205,34 @@ def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _move(assignment: Assignment | int, to_status: str, *, actor=None, reason: str = "", outcome: str = "",
-          now=None, kind: str = "assignment") -> Assignment:
+def _move(
+    assignment: Assignment | int,
+    to_status: str,
+    *,
+    actor=None,
+    reason: str = "",
+    outcome: str = "",
+    now=None,
+    kind: str = "assignment",
+) -> Assignment:
     assignment_id = getattr(assignment, "pk", assignment)
     incident_id = Assignment.objects.values_list("incident_id", flat=True).get(pk=assignment_id)
     now = now or timezone.now()
     with locked(incident_id) as case:
-        current = Assignment.objects.select_for_update(of=("self",)).select_related("agency", "responder__user").get(
-            pk=assignment_id
+        current = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("agency", "responder__user")
+            .get(pk=assignment_id)
         )
         _check_actor(actor, current)
         if to_status not in FLOW[current.status]:
             raise ActionRefused(
                 _("The assignment of %(agency)s is “%(from)s”: it cannot become “%(to)s”.")
-                % {"agency": current.agency.name, "from": current.get_status_display(),
-                   "to": AssignmentStatus(to_status).label}
+                % {
+                    "agency": current.agency.name,
+                    "from": current.get_status_display(),
+                    "to": AssignmentStatus(to_status).label,
+                }
             )
         if to_status in (A.DECLINED, A.CANCELLED) and not reason.strip():
             raise ActionRefused(_("Give a reason."))
@@ -224,21 +254,32 @@ def _move(assignment: Assignment | int, to_status: str, *, actor=None, reason: s
             fields.append("responder")
         current.version += 1
         current.save(update_fields=fields)
-        _event(case, current, kind, actor=actor,
-               data={"from": from_status, "reason": current.reason if reason else "", "outcome": outcome.strip()})
+        _event(
+            case,
+            current,
+            kind,
+            actor=actor,
+            data={"from": from_status, "reason": current.reason if reason else "", "outcome": outcome.strip()},
+        )
         if to_status == A.DECLINED:
             raise_alert(case, current, "declined", actor=actor)
         _follow(case, actor=actor, now=now)
     return current
 
 
-def raise_alert(case: Incident, assignment: Assignment, why: str, *, actor=None, level: int = 0,
-                data: dict | None = None) -> None:
+def raise_alert(
+    case: Incident, assignment: Assignment, why: str, *, actor=None, level: int = 0, data: dict | None = None
+) -> None:
     """An alert for the console and the province's supervisors: a "dispatch_alert" timeline event, which
     their groups hear like every event of the case (the kind tells their screens to raise it).
     Precondition: the case is locked (called from inside an action)."""
-    _event(case, assignment, "dispatch_alert", actor=actor,
-           data={"why": why, "level": level, "reason": assignment.reason, **(data or {})})
+    _event(
+        case,
+        assignment,
+        "dispatch_alert",
+        actor=actor,
+        data={"why": why, "level": level, "reason": assignment.reason, **(data or {})},
+    )
 
 
 def do_acknowledge(assignment, *, actor=None, now=None) -> Assignment:
@@ -289,8 +330,9 @@ def do_reassign(assignment: Assignment | int, pick: Pick, reason: str, *, actor=
         if old.status not in ACTIVE_ASSIGNMENT_STATUSES:
             raise ActionRefused(_("This assignment is no longer live."))
         if pick.responder is not None and pick.responder.agency_id != pick.agency.pk:
-            raise ActionRefused(_("%(person)s does not work for %(agency)s.")
-                                % {"person": pick.responder, "agency": pick.agency.name})
+            raise ActionRefused(
+                _("%(person)s does not work for %(agency)s.") % {"person": pick.responder, "agency": pick.agency.name}
+            )
         if pick.agency.pk == old.agency_id:
             old.responder = pick.responder
             old.version += 1
@@ -298,16 +340,18 @@ def do_reassign(assignment: Assignment | int, pick: Pick, reason: str, *, actor=
             _event(case, old, "responder_changed", actor=actor, data={"reason": reason.strip()})
             return old
         if case.assignments.filter(agency=pick.agency, status__in=ACTIVE_ASSIGNMENT_STATUSES).exists():
-            raise ActionRefused(_("%(agency)s is already assigned to case %(ref)s.")
-                                % {"agency": pick.agency.name, "ref": case.reference})
+            raise ActionRefused(
+                _("%(agency)s is already assigned to case %(ref)s.")
+                % {"agency": pick.agency.name, "ref": case.reference}
+            )
         old.status, old.ended_at = A.CANCELLED, now
-        old.reason = _("Reassigned to %(agency)s: %(reason)s") % {"agency": pick.agency.name,
-                                                                   "reason": reason.strip()}
+        old.reason = _("Reassigned to %(agency)s: %(reason)s") % {"agency": pick.agency.name, "reason": reason.strip()}
         old.version += 1
         old.save(update_fields=["status", "ended_at", "reason", "version"])
         _event(case, old, "reassigned", actor=actor, data={"to_agency": pick.agency.code, "reason": reason.strip()})
-        new = Assignment.objects.create(incident=case, agency=pick.agency, responder=pick.responder,
-                                        assigned_by=_user(actor), assigned_at=now)
+        new = Assignment.objects.create(
+            incident=case, agency=pick.agency, responder=pick.responder, assigned_by=_user(actor), assigned_at=now
+        )
         _event(case, new, "assigned", actor=actor, data={"reassigned_from": old.agency.code})
         _follow(case, actor=actor, now=now)
     return new
@@ -326,7 +370,8 @@ def do_stand_down(incident: Incident | int, reason: str, *, actor=None, now=None
     now = now or timezone.now()
     with locked(incident) as case:
         live_ones = list(
-            Assignment.objects.select_for_update(of=("self",)).select_related("agency", "responder__user")
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("agency", "responder__user")
             .filter(incident=case, status__in=ACTIVE_ASSIGNMENT_STATUSES)
         )
         for a in live_ones:

@@ -65,8 +65,10 @@ def check_deadlines(now: datetime) -> list[Escalation]:
 def _escalate(assignment_id: int, now: datetime) -> Escalation | None:
     incident_id = Assignment.objects.values_list("incident_id", flat=True).get(pk=assignment_id)
     with locked(incident_id) as case:
-        assignment = Assignment.objects.select_for_update(of=("self",)).select_related("agency", "responder__user").get(
-            pk=assignment_id
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("agency", "responder__user")
+            .get(pk=assignment_id)
         )
         assignment.incident = case
         # Re-checked under the lock: acknowledged meanwhile, or escalated by another checker.

@@ -51,9 +51,7 @@ class AgencyArea(models.Model):
         verbose_name = _("area covered")
         verbose_name_plural = _("areas covered")
         constraints = [
-            models.UniqueConstraint(
-                fields=["agency", "province_code", "district_code"], name="agency_area_unique"
-            )
+            models.UniqueConstraint(fields=["agency", "province_code", "district_code"], name="agency_area_unique")
         ]
 
     def __str__(self) -> str:
@@ -182,11 +180,17 @@ class RoutingRule(models.Model):
     """
 
     category = models.CharField(
-        _("category"), max_length=32, blank=True, choices=Category.choices,
+        _("category"),
+        max_length=32,
+        blank=True,
+        choices=Category.choices,
         help_text=_("Blank: any category."),
     )
     flag = models.CharField(
-        _("flag"), max_length=32, blank=True, help_text=_("Blank: whatever the flags. E.g. child, injured."),
+        _("flag"),
+        max_length=32,
+        blank=True,
+        help_text=_("Blank: whatever the flags. E.g. child, injured."),
     )
     agency_kind = models.CharField(_("agency kind"), max_length=20, choices=AgencyKind.choices)
     why = models.CharField(_("why"), max_length=300, blank=True)
@@ -196,9 +200,7 @@ class RoutingRule(models.Model):
         verbose_name = _("routing rule")
         verbose_name_plural = _("routing rules")
         ordering = ["category", "flag", "agency_kind"]
-        constraints = [
-            models.UniqueConstraint(fields=["category", "flag", "agency_kind"], name="routing_rule_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["category", "flag", "agency_kind"], name="routing_rule_unique")]
 
     def __str__(self) -> str:
         when = " + ".join(filter(None, [self.get_category_display() if self.category else "", self.flag]))

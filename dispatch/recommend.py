@@ -130,15 +130,25 @@ def _kind_options(incident: Incident, kind: str, assigned: set[int]) -> list[Age
     )
     options = []
     for agency in agencies:
-        covers_district = bool(incident.district_code) and agency.areas.filter(
-            province_code=incident.province_code, district_code=incident.district_code
-        ).exists()
+        covers_district = (
+            bool(incident.district_code)
+            and agency.areas.filter(province_code=incident.province_code, district_code=incident.district_code).exists()
+        )
         km = _distance_to(incident, agency.latitude, agency.longitude)
         responders, off_duty = _rank_responders(agency, incident)
-        options.append(AgencyOption(agency, covers_district, agency.load, km, eta_minutes(km), responders,
-                                    off_duty, agency.pk in assigned))
-    options.sort(key=lambda o: (not o.covers_district, o.distance_km if o.distance_km is not None else 1e9,
-                                o.load, o.agency.name))
+        options.append(
+            AgencyOption(
+                agency, covers_district, agency.load, km, eta_minutes(km), responders, off_duty, agency.pk in assigned
+            )
+        )
+    options.sort(
+        key=lambda o: (
+            not o.covers_district,
+            o.distance_km if o.distance_km is not None else 1e9,
+            o.load,
+            o.agency.name,
+        )
+    )
     return options
 
 
@@ -154,8 +164,9 @@ def recommend(incident: Incident, *, include_others: bool = True) -> Recommendat
     assigned = set(
         incident.assignments.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES).values_list("agency_id", flat=True)
     )
-    out = [KindRecommendation(kind, reasons.get(kind, []), _kind_options(incident, kind, assigned))
-           for kind in required]
+    out = [
+        KindRecommendation(kind, reasons.get(kind, []), _kind_options(incident, kind, assigned)) for kind in required
+    ]
     problem = ""
     if not required:
         problem = _("No routing rule matches this case (is its category set?): choose agencies by hand.")

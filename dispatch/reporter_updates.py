@@ -28,8 +28,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         Language.ENGLISH: "Update on {ref}: staff have arrived.",
     },
     Status.RESOLVED: {
-        Language.THAI: "ความคืบหน้าเรื่อง {ref}: เจ้าหน้าที่ดำเนินการเรียบร้อยแล้ว หากยังต้องการความช่วยเหลือ "
-        "พิมพ์ในแชตนี้ได้ทุกเมื่อ",
+        Language.THAI: "ความคืบหน้าเรื่อง {ref}: เจ้าหน้าที่ดำเนินการเรียบร้อยแล้ว หากยังต้องการความช่วยเหลือ พิมพ์ในแชตนี้ได้ทุกเมื่อ",
         Language.ENGLISH: "Update on {ref}: staff have finished. If you still need help, write in this chat "
         "at any time.",
     },
@@ -87,9 +86,13 @@ def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
         else:
             out.append(PlannedUpdate(reporter, text, True))
     if out:
-        record(incident, "reporter_update", data={
-            "status": status,
-            "sent": sum(u.sent for u in out),
-            "withheld": {u.reporter.pk: u.why_not for u in out if not u.sent},
-        })
+        record(
+            incident,
+            "reporter_update",
+            data={
+                "status": status,
+                "sent": sum(u.sent for u in out),
+                "withheld": {u.reporter.pk: u.why_not for u in out if not u.sent},
+            },
+        )
     return out

@@ -53,8 +53,14 @@ class ResponderConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json({"type": "error", "error": "bad position"})
 
     async def incident_changed(self, event):
-        await self.send_json({"type": "changed", "incident_id": event["incident_id"], "kind": event["kind"],
-                              "event_id": event["event_id"]})
+        await self.send_json(
+            {
+                "type": "changed",
+                "incident_id": event["incident_id"],
+                "kind": event["kind"],
+                "event_id": event["event_id"],
+            }
+        )
 
     @database_sync_to_async
     def _responder(self, user) -> Responder | None:

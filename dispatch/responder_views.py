@@ -36,9 +36,7 @@ def _context(request: HttpRequest) -> dict:
         queryset=Assignment.objects.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES).select_related("agency"),
         to_attr="live_assignments",
     )
-    items = list(
-        assignments_for_responder(request.user).prefetch_related("incident__attachments", words, partners)
-    )
+    items = list(assignments_for_responder(request.user).prefetch_related("incident__attachments", words, partners))
     for a in items:
         a.partners = [p for p in a.incident.live_assignments if p.agency_id != a.agency_id]
         a.next_step = actions.NEXT_STEP.get(a.status)
@@ -69,8 +67,13 @@ def step(request: HttpRequest, pk: int, to_status: str) -> HttpResponse:
         raise Http404
     assignment = get_object_or_404(assignments_for_responder(request.user), pk=pk)
     try:
-        actions.do_advance(assignment, to_status, actor=request.user,
-                           reason=request.POST.get("reason", ""), outcome=request.POST.get("outcome", ""))
+        actions.do_advance(
+            assignment,
+            to_status,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            outcome=request.POST.get("outcome", ""),
+        )
     except ActionRefused as refusal:
         messages.error(request, str(refusal))
     return redirect("responder:home")

@@ -27,16 +27,28 @@ DEFAULT_RULES = [
     (C.DERANGED_PERSON, "", K.POLICE, "A person in a frenzy causing harm must be restrained safely by police."),
     (C.GANG_GATHERING, "", K.POLICE, "A gathering causing harm (gangs, drugs) is a police matter."),
     (C.SEXUAL_ABUSE_RISK, "", K.POLICE, "Stop the abuser: a police matter."),
-    (C.SEXUAL_ABUSE_RISK, "", K.PROVINCIAL_MSDHS,
-     "Protect the victim: the provincial social development office (พมจ.) takes on victims' protection."),
+    (
+        C.SEXUAL_ABUSE_RISK,
+        "",
+        K.PROVINCIAL_MSDHS,
+        "Protect the victim: the provincial social development office (พมจ.) takes on victims' protection.",
+    ),
     ("", "child", K.PROVINCIAL_MSDHS, "Child Protection Act: พมจ. is the child's protection officer."),
     ("", "elderly", K.PROVINCIAL_MSDHS, "Elderly Persons Act: พมจ. protects elderly people at risk."),
     ("", "disabled", K.PROVINCIAL_MSDHS, "Persons with Disabilities Act: พมจ. protects disabled people."),
     ("", "weapon", K.POLICE, "A weapon is involved, whatever the category: police."),
-    ("", "injured", K.HOSPITAL_OSCC,
-     "An injured victim of violence goes to the hospital crisis centre (ศูนย์พึ่งได้): treatment, evidence."),
-    (C.CONFINEMENT, "child", K.SHELTER,
-     "A child freed from confinement needs a safe place to stay: the children and families shelter."),
+    (
+        "",
+        "injured",
+        K.HOSPITAL_OSCC,
+        "An injured victim of violence goes to the hospital crisis centre (ศูนย์พึ่งได้): treatment, evidence.",
+    ),
+    (
+        C.CONFINEMENT,
+        "child",
+        K.SHELTER,
+        "A child freed from confinement needs a safe place to stay: the children and families shelter.",
+    ),
 ]
 
 

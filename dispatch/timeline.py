@@ -7,8 +7,7 @@ from django.utils.translation import gettext as _
 from dispatch.models import AssignmentStatus
 from incidents.models import IncidentEvent, Status
 
-KINDS = {"assigned", "assignment", "reassigned", "responder_changed", "stand_down", "dispatch_alert",
-         "reporter_update"}
+KINDS = {"assigned", "assignment", "reassigned", "responder_changed", "stand_down", "dispatch_alert", "reporter_update"}
 
 
 def _status(value: str) -> str:
@@ -28,7 +27,10 @@ def describe(event: IncidentEvent) -> str | None:
         return _("Assigned to %(agency)s%(who)s") % {"agency": agency, "who": who}
     if event.kind == "assignment":
         text = _("%(agency)s: %(from)s → %(to)s") % {
-            "agency": agency, "from": _status(data.get("from", "")), "to": _status(data.get("status", ""))}
+            "agency": agency,
+            "from": _status(data.get("from", "")),
+            "to": _status(data.get("status", "")),
+        }
         if data.get("reason"):
             text += " · " + _("reason: %(text)s") % {"text": data["reason"]}
         if data.get("outcome"):
@@ -36,7 +38,10 @@ def describe(event: IncidentEvent) -> str | None:
         return text
     if event.kind == "reassigned":
         return _("%(agency)s handed the case on to %(to)s: %(reason)s") % {
-            "agency": agency, "to": data.get("to_agency", ""), "reason": data.get("reason", "")}
+            "agency": agency,
+            "to": data.get("to_agency", ""),
+            "reason": data.get("reason", ""),
+        }
     if event.kind == "responder_changed":
         return _("%(agency)s: responder now %(who)s") % {"agency": agency, "who": data.get("responder") or "—"}
     if event.kind == "stand_down":
@@ -45,7 +50,10 @@ def describe(event: IncidentEvent) -> str | None:
         if data.get("why") == "declined":
             return _("ALERT: %(agency)s declined: %(reason)s") % {"agency": agency, "reason": data.get("reason", "")}
         return _("ALERT (level %(level)s): %(agency)s has not acknowledged after %(minutes)s minutes") % {
-            "level": data.get("level", ""), "agency": agency, "minutes": data.get("minutes", "?")}
+            "level": data.get("level", ""),
+            "agency": agency,
+            "minutes": data.get("minutes", "?"),
+        }
     # reporter_update
     try:
         status = str(Status(data.get("status", "")).label)

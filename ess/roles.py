@@ -87,11 +87,7 @@ class StaffOnlyMiddleware:
 
     def __call__(self, request: HttpRequest):
         user = request.user
-        if (
-            user.is_authenticated
-            and not request.path.startswith(self.OPEN_PREFIXES)
-            and not is_staff_member(user)
-        ):
+        if user.is_authenticated and not request.path.startswith(self.OPEN_PREFIXES) and not is_staff_member(user):
             return HttpResponseForbidden(_("This account has no staff role. Ask an administrator."))
         return self.get_response(request)
 

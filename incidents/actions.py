@@ -197,8 +197,12 @@ def do_update_location(
     """Move the case to a newer pin (the reporter may be moved, or pinned roughly at first). The old
     position stays in the timeline event and in the reporter's messages. Locks the case."""
     with locked(incident) as case:
-        previous = {"latitude": case.latitude, "longitude": case.longitude, "address": case.address,
-                    "province_code": case.province_code}
+        previous = {
+            "latitude": case.latitude,
+            "longitude": case.longitude,
+            "address": case.address,
+            "province_code": case.province_code,
+        }
         case.latitude, case.longitude, case.address = latitude, longitude, address
         case.outside_thailand = not geo.in_thailand_box(latitude, longitude)
         case.province_code, case.district_code = province_code, district_code
@@ -215,8 +219,15 @@ def do_attach_file(
         attachment = Attachment(incident=incident, message=message, content_type=content_type, size=len(content))
         attachment.file.save(name, ContentFile(content), save=False)
         attachment.save()
-        record(incident, "attachment", data={"attachment_id": attachment.pk, "content_type": content_type,
-                                             "message_id": message.pk if message else None})
+        record(
+            incident,
+            "attachment",
+            data={
+                "attachment_id": attachment.pk,
+                "content_type": content_type,
+                "message_id": message.pk if message else None,
+            },
+        )
     return attachment
 
 
@@ -253,5 +264,8 @@ def do_record_delivery_failure(message: Message, error: str) -> None:
     """An outbound message finally failed: it must be visible on the case, never silently dropped."""
     if message.incident_id is None:
         return
-    record(message.incident, "delivery_failed", data={"message_id": message.pk, "error": error[:500],
-                                                       "text": message.text[:200]})
+    record(
+        message.incident,
+        "delivery_failed",
+        data={"message_id": message.pk, "error": error[:500], "text": message.text[:200]},
+    )

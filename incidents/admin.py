@@ -18,8 +18,18 @@ class IncidentAdmin(admin.ModelAdmin):
     list_display = ["reference", "category", "status", "priority", "province_code", "received_at"]
     list_filter = ["status", "category", "priority"]
     search_fields = ["reference", "description", "address"]
-    readonly_fields = ["reference", "version", "received_at", "triaged_at", "dispatched_at",
-                       "acknowledged_at", "en_route_at", "on_scene_at", "resolved_at", "closed_at"]
+    readonly_fields = [
+        "reference",
+        "version",
+        "received_at",
+        "triaged_at",
+        "dispatched_at",
+        "acknowledged_at",
+        "en_route_at",
+        "on_scene_at",
+        "resolved_at",
+        "closed_at",
+    ]
     raw_id_fields = ["reporter", "duplicate_of", "claimed_by"]
     inlines = [EventInline]
 

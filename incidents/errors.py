@@ -20,8 +20,8 @@ class StaleIncident(ActionRefused):
 
     def __init__(self, reference: str):
         super().__init__(
-            _("Case %(ref)s was changed by someone else a moment ago. Nothing was applied; "
-              "here is its current state.") % {"ref": reference}
+            _("Case %(ref)s was changed by someone else a moment ago. Nothing was applied; here is its current state.")
+            % {"ref": reference}
         )
 
 
@@ -34,8 +34,11 @@ class ClaimHeld(ActionRefused):
 
     def __init__(self, reference: str, holder: str, until: str):
         super().__init__(
-            _("Case %(ref)s is claimed by %(holder)s until %(until)s. Only they can act on it; a supervisor "
-              "can take it over.") % {"ref": reference, "holder": holder, "until": until}
+            _(
+                "Case %(ref)s is claimed by %(holder)s until %(until)s. Only they can act on it; a supervisor "
+                "can take it over."
+            )
+            % {"ref": reference, "holder": holder, "until": until}
         )
 
 

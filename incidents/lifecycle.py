@@ -17,8 +17,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # triaged → resolved: handled without dispatch (advice given on the chat).
     S.TRIAGED: frozenset({S.DISPATCHED, S.RESOLVED, *_EARLY_EXITS}),
     # Back to triaged when every assignment was declined or cancelled and the case needs new help.
-    S.DISPATCHED: frozenset({S.ACKNOWLEDGED, S.EN_ROUTE, S.ON_SCENE, S.RESOLVED, S.TRIAGED,
-                             S.FALSE_REPORT, S.CANCELLED}),
+    S.DISPATCHED: frozenset(
+        {S.ACKNOWLEDGED, S.EN_ROUTE, S.ON_SCENE, S.RESOLVED, S.TRIAGED, S.FALSE_REPORT, S.CANCELLED}
+    ),
     S.ACKNOWLEDGED: frozenset({S.EN_ROUTE, S.ON_SCENE, S.RESOLVED, S.TRIAGED, S.FALSE_REPORT, S.CANCELLED}),
     S.EN_ROUTE: frozenset({S.ON_SCENE, S.RESOLVED, S.TRIAGED, S.FALSE_REPORT, S.CANCELLED}),
     S.ON_SCENE: frozenset({S.RESOLVED, S.FALSE_REPORT}),

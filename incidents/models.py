@@ -90,9 +90,7 @@ class IncidentQuerySet(models.QuerySet):
 
 class Incident(models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
-    category = models.CharField(
-        _("category"), max_length=32, choices=Category.choices, default=Category.UNSPECIFIED
-    )
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices, default=Category.UNSPECIFIED)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.P2)
 
@@ -107,11 +105,19 @@ class Incident(models.Model):
     flags = models.JSONField(_("flags"), default=dict, blank=True)
 
     reporter = models.ForeignKey(
-        Reporter, verbose_name=_("reporter"), null=True, blank=True, on_delete=models.PROTECT,
+        Reporter,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="incidents",
     )
     duplicate_of = models.ForeignKey(
-        "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="duplicates",
     )
     referred_to = models.CharField(_("referred to"), max_length=8, choices=Hotline.choices, blank=True)
@@ -119,8 +125,12 @@ class Incident(models.Model):
 
     # An operator's claim (DESIGN §4c): visible to all, expires when they go away.
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("claimed by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="claimed_incidents",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_incidents",
     )
     claim_expires_at = models.DateTimeField(_("claim expires"), null=True, blank=True)
 
@@ -151,9 +161,7 @@ class Incident(models.Model):
             models.Index(
                 fields=["received_at"],
                 name="incident_open_received_idx",
-                condition=models.Q(
-                    status__in=["new", "triaged", "dispatched", "acknowledged", "en_route", "on_scene"]
-                ),
+                condition=models.Q(status__in=["new", "triaged", "dispatched", "acknowledged", "en_route", "on_scene"]),
             ),
         ]
 
@@ -241,9 +249,7 @@ class Message(models.Model):
         WITHHELD = "withheld", _("Withheld (safe contact)")
 
     reporter = models.ForeignKey(Reporter, on_delete=models.CASCADE, related_name="messages")
-    incident = models.ForeignKey(
-        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
-    )
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TEXT)
     text = models.TextField(blank=True)

@@ -49,10 +49,9 @@ DUPLICATE_WINDOW = timedelta(hours=6)
 # by someone else (DESIGN §4b).
 REFERRAL_MESSAGES: dict[str, dict[str, str]] = {
     Hotline.POLICE_191: {
-        Language.THAI: "เรื่องของท่านต้องให้ตำรวจดำเนินการโดยตรง กรุณาโทร 191 (ตลอด 24 ชั่วโมง) "
-                       "หากอยู่ในอันตรายขอให้โทรทันที",
+        Language.THAI: "เรื่องของท่านต้องให้ตำรวจดำเนินการโดยตรง กรุณาโทร 191 (ตลอด 24 ชั่วโมง) หากอยู่ในอันตรายขอให้โทรทันที",
         Language.ENGLISH: "Your report needs the police directly. Please call 191 (24 hours). "
-                          "If you are in danger, call now.",
+        "If you are in danger, call now.",
     },
     Hotline.MEDICAL_1669: {
         Language.THAI: "เรื่องของท่านต้องการความช่วยเหลือทางการแพทย์ กรุณาโทร 1669 (ตลอด 24 ชั่วโมง)",
@@ -60,9 +59,9 @@ REFERRAL_MESSAGES: dict[str, dict[str, str]] = {
     },
     Hotline.SOCIAL_1300: {
         Language.THAI: "เจ้าหน้าที่สายด่วน 1300 ของกระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์จะช่วยท่านได้ "
-                       "กรุณาโทร 1300 (ตลอด 24 ชั่วโมง ไม่มีค่าใช้จ่าย)",
+        "กรุณาโทร 1300 (ตลอด 24 ชั่วโมง ไม่มีค่าใช้จ่าย)",
         Language.ENGLISH: "The ministry's 1300 hotline can help you with this. Please call 1300 "
-                          "(24 hours, free of charge).",
+        "(24 hours, free of charge).",
     },
 }
 
@@ -70,8 +69,10 @@ REFERRAL_MESSAGES: dict[str, dict[str, str]] = {
 # What a safe-contact reporter gets instead (their phone's notification preview may be read by the person
 # hurting them): the number only, no subject.
 REFERRAL_NEUTRAL: dict[str, dict[str, str]] = {
-    hotline: {Language.THAI: f"ติดต่อได้ที่หมายเลข {hotline} ตลอด 24 ชั่วโมง",
-              Language.ENGLISH: f"You can call {hotline} at any time."}
+    hotline: {
+        Language.THAI: f"ติดต่อได้ที่หมายเลข {hotline} ตลอด 24 ชั่วโมง",
+        Language.ENGLISH: f"You can call {hotline} at any time.",
+    }
     for hotline in Hotline.values
 }
 LINE_TEXT_LIMIT = 5000  # characters in one LINE text message
@@ -91,6 +92,7 @@ def _send(case: Incident, actor, text: str, *, neutral_text: str | None = None):
 
 
 # --- who may act ---------------------------------------------------------------------------------------
+
 
 def is_supervisor(user) -> bool:
     return role_of(user) in SUPERVISOR_ROLES
@@ -148,6 +150,7 @@ def _acting(incident, actor, expected_version, *, must_be_open: bool = True):
 
 # --- claim ---------------------------------------------------------------------------------------------
 
+
 def claim(incident: Incident | int, actor, *, expected_version: int | None = None) -> Incident:
     """Claim a case for `actor`. Claiming one's own live claim again only extends it (double clicks)."""
     with locked(incident) as case:
@@ -193,8 +196,7 @@ def take_over(incident: Incident | int, actor, *, expected_version: int | None =
         case.claimed_by = actor
         case.claim_expires_at = now + timedelta(seconds=settings.CLAIM_TTL_SECONDS)
         save_case(case, ["claimed_by", "claim_expires_at"])
-        record(case, "claim_taken_over", actor=actor,
-               data={"from": previous.get_username() if previous else ""})
+        record(case, "claim_taken_over", actor=actor, data={"from": previous.get_username() if previous else ""})
     return case
 
 
@@ -229,7 +231,9 @@ def hand_over_all(actor, to_user) -> tuple[list[Incident], list[str]]:
     receiver's provinces); nothing is ever half-handed."""
     now = timezone.now()
     pks = list(
-        Incident.objects.open().filter(claimed_by=actor, claim_expires_at__gt=now).order_by("pk")
+        Incident.objects.open()
+        .filter(claimed_by=actor, claim_expires_at__gt=now)
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
     done, kept = [], []
@@ -242,6 +246,7 @@ def hand_over_all(actor, to_user) -> tuple[list[Incident], list[str]]:
 
 
 # --- triage --------------------------------------------------------------------------------------------
+
 
 def set_triage(
     incident: Incident | int,
@@ -293,6 +298,7 @@ def add_note(incident: Incident | int, actor, text: str, *, expected_version: in
 
 # --- duplicates ----------------------------------------------------------------------------------------
 
+
 def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle distance (haversine)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -339,8 +345,9 @@ def duplicate_suggestions(case: Incident, among=None, limit: int = 5) -> list[tu
         .order_by("received_at")[:50]
     )
     # (duplicate_of is checked here, not in SQL: an IS NULL filter there steers the planner to a full scan.)
-    found = [(other, km) for other in candidates
-             if not other.duplicate_of_id and (km := _near(case, other)) is not None]
+    found = [
+        (other, km) for other in candidates if not other.duplicate_of_id and (km := _near(case, other)) is not None
+    ]
     return sorted(found, key=lambda pair: pair[1])[:limit]
 
 
@@ -348,12 +355,11 @@ def possible_duplicate_ids(cases) -> set[int]:
     """Ids of the cases in `cases` that have another one near in space and time (for the queue's flag).
     Pure Python over an already-fetched list, no queries: a sweep along latitude, so each case is compared
     only with those within DUPLICATE_RADIUS_KM north of it."""
-    cases = sorted((c for c in cases if c.latitude is not None and c.longitude is not None),
-                   key=lambda c: c.latitude)
+    cases = sorted((c for c in cases if c.latitude is not None and c.longitude is not None), key=lambda c: c.latitude)
     band = DUPLICATE_RADIUS_KM / 111.0  # degrees of latitude (a degree is at least ~110.5 km)
     flagged: set[int] = set()
     for i, a in enumerate(cases):
-        for b in cases[i + 1:]:
+        for b in cases[i + 1 :]:
             if b.latitude - a.latitude > band:
                 break
             if _near(a, b) is not None:
@@ -372,8 +378,9 @@ def mark_duplicate(
         raise InvalidInput(_("A case cannot be a duplicate of itself."))
     with transaction.atomic():
         # Both rows locked, lower id first, so two opposite merges cannot deadlock.
-        rows = {c.pk: c for c in Incident.objects.select_for_update().filter(pk__in=sorted([pk, master_pk]))
-                .order_by("pk")}
+        rows = {
+            c.pk: c for c in Incident.objects.select_for_update().filter(pk__in=sorted([pk, master_pk])).order_by("pk")
+        }
         if master_pk not in rows:
             raise InvalidInput(_("The case to merge into does not exist."))
         with _acting(pk, actor, expected_version) as (case, fields):
@@ -386,18 +393,20 @@ def mark_duplicate(
             if fields:
                 save_case(case, fields)
             case = do_transition(
-                case.pk, Status.DUPLICATE, actor=actor, data={"master": target.reference},
+                case.pk,
+                Status.DUPLICATE,
+                actor=actor,
+                data={"master": target.reference},
                 extra_fields={"duplicate_of": target, "claimed_by": None, "claim_expires_at": None},
             )
-            record(target, "duplicate_merged", actor=actor,
-                   data={"duplicate": case.reference, "duplicate_id": case.pk})
+            record(target, "duplicate_merged", actor=actor, data={"duplicate": case.reference, "duplicate_id": case.pk})
     return case
 
 
 # --- false reports -------------------------------------------------------------------------------------
 
-def mark_false_report(incident: Incident | int, actor, reason: str, *, expected_version: int | None = None
-                      ) -> Incident:
+
+def mark_false_report(incident: Incident | int, actor, reason: str, *, expected_version: int | None = None) -> Incident:
     """Mark a case a false report; it counts against the reporter until a supervisor reverses it.
     The reporter's next report is never hidden: the count is shown, nothing else changes."""
     reason = (reason or "").strip()
@@ -407,7 +416,10 @@ def mark_false_report(incident: Incident | int, actor, reason: str, *, expected_
         if fields:
             save_case(case, fields)
         case = do_transition(
-            case.pk, Status.FALSE_REPORT, actor=actor, data={"reason": reason[:2000]},
+            case.pk,
+            Status.FALSE_REPORT,
+            actor=actor,
+            data={"reason": reason[:2000]},
             extra_fields={"claimed_by": None, "claim_expires_at": None},
         )
         if case.reporter_id:
@@ -427,25 +439,33 @@ def _supervisor_on_false_report(incident, actor, expected_version):
         yield case
 
 
-def confirm_false_report(incident: Incident | int, actor, note: str = "", *,
-                         expected_version: int | None = None) -> Incident:
+def confirm_false_report(
+    incident: Incident | int, actor, note: str = "", *, expected_version: int | None = None
+) -> Incident:
     """A supervisor agrees the report was false: the case is closed, the count stands."""
     with _supervisor_on_false_report(incident, actor, expected_version) as case:
         outcome = note.strip() or _("False report confirmed by a supervisor.")
-        case = do_transition(case.pk, Status.CLOSED, actor=actor, data={"confirmed_false_report": True},
-                             extra_fields={"outcome": outcome})
+        case = do_transition(
+            case.pk,
+            Status.CLOSED,
+            actor=actor,
+            data={"confirmed_false_report": True},
+            extra_fields={"outcome": outcome},
+        )
     return case
 
 
-def reverse_false_report(incident: Incident | int, actor, reason: str, *,
-                         expected_version: int | None = None) -> Incident:
+def reverse_false_report(
+    incident: Incident | int, actor, reason: str, *, expected_version: int | None = None
+) -> Incident:
     """A supervisor finds the report was real: back to triage, and it no longer counts against the reporter."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Give the reason for reversing the false-report mark."))
     with _supervisor_on_false_report(incident, actor, expected_version) as case:
-        case = do_transition(case.pk, Status.TRIAGED, actor=actor,
-                             data={"reversed_false_report": True, "reason": reason[:2000]})
+        case = do_transition(
+            case.pk, Status.TRIAGED, actor=actor, data={"reversed_false_report": True, "reason": reason[:2000]}
+        )
         if case.reporter_id:
             Reporter.objects.filter(pk=case.reporter_id, false_report_count__gt=0).update(
                 false_report_count=Greatest(F("false_report_count") - 1, 0)
@@ -455,8 +475,10 @@ def reverse_false_report(incident: Incident | int, actor, reason: str, *,
 
 # --- leaving the queue ---------------------------------------------------------------------------------
 
-def refer(incident: Incident | int, actor, hotline: str, *, note: str = "",
-          expected_version: int | None = None) -> Incident:
+
+def refer(
+    incident: Incident | int, actor, hotline: str, *, note: str = "", expected_version: int | None = None
+) -> Incident:
     """Refer a case outside ESS's remit to 191, 1669 or 1300. The reporter's message (in their language)
     is kept on the event for the LINE outbox to send."""
     if hotline not in Hotline.values:
@@ -467,7 +489,9 @@ def refer(incident: Incident | int, actor, hotline: str, *, note: str = "",
         language = case.reporter.language if case.reporter_id else Language.THAI
         message = referral_message(hotline, language)
         case = do_transition(
-            case.pk, Status.REFERRED, actor=actor,
+            case.pk,
+            Status.REFERRED,
+            actor=actor,
             data={"hotline": hotline, "note": note.strip()[:2000], "message": message},
             extra_fields={"referred_to": hotline, "claimed_by": None, "claim_expires_at": None},
         )
@@ -512,6 +536,11 @@ def close(incident: Incident | int, actor, outcome: str, *, expected_version: in
             save_case(case, fields)
         if case.status == Status.TRIAGED:
             case = do_transition(case.pk, Status.RESOLVED, actor=actor, data={"handled_on_chat": True})
-        case = do_transition(case.pk, Status.CLOSED, actor=actor, data={"outcome": outcome[:2000]},
-                             extra_fields={"outcome": outcome, "claimed_by": None, "claim_expires_at": None})
+        case = do_transition(
+            case.pk,
+            Status.CLOSED,
+            actor=actor,
+            data={"outcome": outcome[:2000]},
+            extra_fields={"outcome": outcome, "claimed_by": None, "claim_expires_at": None},
+        )
     return case

@@ -27,8 +27,12 @@ from django.db import connection, connections
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
 ]
 LIVE_SERVER_APP_NAME = "ess-live-test-server"
 LISTENING = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
@@ -74,8 +78,10 @@ class LiveServer:
         import urllib.request
 
         request = urllib.request.Request(
-            f"{self.url}/__tests__/call/", data=json.dumps({"func": func, "kwargs": kwargs}).encode(),
-            method="POST", headers={"Content-Type": "application/json"},
+            f"{self.url}/__tests__/call/",
+            data=json.dumps({"func": func, "kwargs": kwargs}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
@@ -122,7 +128,11 @@ def start_daphne(env: dict | None = None, timeout: float = 20, port: int = 0) ->
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "tests.live_asgi:application"],
-        cwd=ROOT, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     log: list[str] = []
     deadline = time.monotonic() + timeout
@@ -213,8 +223,7 @@ def allow_sync_db_in_browser_tests(monkeypatch):
 
 
 def new_page(browser, server: LiveServer, **context_options):
-    options = {"viewport": {"width": 1366, "height": 768}, "base_url": server.url, "locale": "en-US",
-               **context_options}
+    options = {"viewport": {"width": 1366, "height": 768}, "base_url": server.url, "locale": "en-US", **context_options}
     context = browser.new_context(**options)
     page = context.new_page()
     page.ess_server = server
@@ -246,6 +255,11 @@ def login(page, user, password: str | None = None, language: str | None = None) 
     client = Client()
     client.force_login(user)
     page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-          "url": server.url}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": server.url,
+            }
+        ]
     )

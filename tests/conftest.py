@@ -59,11 +59,23 @@ def routing_rules(request):
 @pytest.fixture
 def agencies(db):
     """A police station in Bangkok (Pathum Wan) and the Chiang Mai provincial พม. office."""
-    bkk = Agency.objects.create(code="bkk-police", name="สน.ปทุมวัน", kind=AgencyKind.POLICE,
-                                province_code="10", latitude=13.744, longitude=100.53)
+    bkk = Agency.objects.create(
+        code="bkk-police",
+        name="สน.ปทุมวัน",
+        kind=AgencyKind.POLICE,
+        province_code="10",
+        latitude=13.744,
+        longitude=100.53,
+    )
     AgencyArea.objects.create(agency=bkk, province_code="10", district_code="1007")
-    cm = Agency.objects.create(code="cm-pmj", name="พมจ.เชียงใหม่", kind=AgencyKind.PROVINCIAL_MSDHS,
-                               province_code="50", latitude=18.83, longitude=98.97)
+    cm = Agency.objects.create(
+        code="cm-pmj",
+        name="พมจ.เชียงใหม่",
+        kind=AgencyKind.PROVINCIAL_MSDHS,
+        province_code="50",
+        latitude=18.83,
+        longitude=98.97,
+    )
     AgencyArea.objects.create(agency=cm, province_code="50")
     return {"bkk": bkk, "cm": cm}
 

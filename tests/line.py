@@ -43,8 +43,9 @@ class Line:
     def post(self, *events: dict, body: bytes | None = None, signature: str | None = None):
         body = body if body is not None else fake.body_of(list(events))
         sig = signature if signature is not None else fake.signature(body, SECRET)
-        return self.client.post("/line/webhook/", data=body, content_type="application/json",
-                                headers={"X-Line-Signature": sig})
+        return self.client.post(
+            "/line/webhook/", data=body, content_type="application/json", headers={"X-Line-Signature": sig}
+        )
 
     def say(self, *events: dict, now: dt.datetime | None = None):
         """Post, assert LINE would be satisfied, and let the worker do everything that is due."""

@@ -32,8 +32,7 @@ async def application(scope, receive, send):
         func = import_string(spec["func"])
         result = await sync_to_async(func, thread_sensitive=True)(**spec.get("kwargs", {}))
         body = json.dumps({"pk": getattr(result, "pk", None), "repr": str(result)}).encode()
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body})
         return
     await ess_application(scope, receive, send)

@@ -118,9 +118,7 @@ def profile(user_id: str) -> dict:
 
 def content(message_id: str) -> Content | None:
     """A photo's (or file's) bytes from the data API host; None while LINE still prepares it (202)."""
-    response = _call(
-        "content", _blob().get_message_content_with_http_info, message_id, _request_timeout=_timeout(15)
-    )
+    response = _call("content", _blob().get_message_content_with_http_info, message_id, _request_timeout=_timeout(15))
     if response.status_code == 202 or response.data is None:
         return None
     content_type = (response.headers or {}).get("Content-Type", "application/octet-stream")

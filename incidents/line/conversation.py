@@ -184,12 +184,16 @@ class _Talk:
             if self.case is None:
                 return self.categories()
             return self.detail_added()
-        self.store(MESSAGE_KINDS.get(kind, Message.Kind.OTHER), text=self._describe(raw_message),
-                   payload={"message": raw_message})
+        self.store(
+            MESSAGE_KINDS.get(kind, Message.Kind.OTHER),
+            text=self._describe(raw_message),
+            payload={"message": raw_message},
+        )
         thanks = texts.text(self.say("unsupported"))
         if self.case is None:
-            return self.answer(thanks, texts.text(self.say("choose_category"),
-                                                  texts.category_buttons(self.lang, with_location=True)))
+            return self.answer(
+                thanks, texts.text(self.say("choose_category"), texts.category_buttons(self.lang, with_location=True))
+            )
         if self.state.get("step") == STEP_DETAILS:
             return self.ask_details(thanks, first=False)
         return self.answer(thanks)
@@ -210,8 +214,9 @@ class _Talk:
             if self.case is None:
                 return self.answer(texts.text(self.say("no_case")))
             self.state["cancel_pending"] = True
-            return self.answer(texts.text(self.say("confirm_cancel", reference=self.case.reference),
-                                          texts.cancel_buttons(self.lang)))
+            return self.answer(
+                texts.text(self.say("confirm_cancel", reference=self.case.reference), texts.cancel_buttons(self.lang))
+            )
         if word in texts.STATUS_WORDS_IN:
             if self.case is None:
                 return self.categories("no_case")
@@ -237,8 +242,12 @@ class _Talk:
         if self.case is not None:
             self.store(Message.Kind.LOCATION, text=event.address, payload={"message": raw_message})
             self.case = actions.do_update_location(
-                self.case, latitude=event.latitude, longitude=event.longitude, address=event.address,
-                province_code=province_code, district_code=district_code,
+                self.case,
+                latitude=event.latitude,
+                longitude=event.longitude,
+                address=event.address,
+                province_code=province_code,
+                district_code=district_code,
             )
             return self.answer(texts.text(self.say("location_added", reference=self.case.reference)))
 
@@ -258,15 +267,18 @@ class _Talk:
         created = texts.text(self.say("created", reference=self.case.reference))
         if category is None:
             self.state = {"step": STEP_CATEGORY}
-            question = texts.text(self.say("ask_category_after_pin"),
-                                  texts.category_buttons(self.lang, with_location=False))
+            question = texts.text(
+                self.say("ask_category_after_pin"), texts.category_buttons(self.lang, with_location=False)
+            )
             return self.answer(created, question)
         self.state = {}
         return self.ask_details(created)
 
     def _attach_earlier_messages(self) -> None:
         earlier = Message.objects.filter(
-            reporter=self.reporter, incident__isnull=True, direction=Message.Direction.IN,
+            reporter=self.reporter,
+            incident__isnull=True,
+            direction=Message.Direction.IN,
             created_at__gte=self.at - EARLIER_MESSAGES_WINDOW,
         ).order_by("created_at", "id")
         for message in earlier:

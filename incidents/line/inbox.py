@@ -51,8 +51,9 @@ def store(events: list[dict], now: dt.datetime | None = None) -> int:
 def _due(now: dt.datetime, limit: int) -> list[LineEvent]:
     settled = now - dt.timedelta(milliseconds=settings.LINE_INBOX_SETTLE_MS)
     return list(
-        LineEvent.objects.filter(state=LineEvent.State.PENDING, next_attempt_at__lte=now, received_at__lte=settled)
-        .order_by("timestamp", "id")[:limit]
+        LineEvent.objects.filter(
+            state=LineEvent.State.PENDING, next_attempt_at__lte=now, received_at__lte=settled
+        ).order_by("timestamp", "id")[:limit]
     )
 
 
@@ -130,8 +131,15 @@ def process_event(event: LineEvent, now: dt.datetime | None = None) -> bool:
             room = outbox.MAX_BATCH - len(answer.messages)
             released = outbox.release_withheld(reporter, token, deadline, room, retry_key=batch, now=now)
         if answer.messages:
-            outbox.queue(reporter, answer.messages, incident=answer.incident, reply_token=token,
-                         reply_deadline=deadline, retry_key=batch, now=now)
+            outbox.queue(
+                reporter,
+                answer.messages,
+                incident=answer.incident,
+                reply_token=token,
+                reply_deadline=deadline,
+                retry_key=batch,
+                now=now,
+            )
         elif token and not released and read.kind in ("message", "postback"):
             outbox.remember_reply_token(reporter, token, deadline)
         current.state, current.processed_at, current.error = LineEvent.State.DONE, now, ""

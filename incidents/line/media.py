@@ -23,7 +23,9 @@ MAX_ATTEMPTS = 6
 
 def pending(now: dt.datetime, limit: int = 20) -> list[Message]:
     rows = Message.objects.filter(
-        direction=Message.Direction.IN, kind=Message.Kind.IMAGE, incident__isnull=False,
+        direction=Message.Direction.IN,
+        kind=Message.Kind.IMAGE,
+        incident__isnull=False,
         payload__content="pending",
     ).order_by("id")[: limit * 3]
     return [m for m in rows if _due(m, now)][:limit]
@@ -60,16 +62,23 @@ def fetch(message: Message, now: dt.datetime | None = None) -> str:
         if attempts >= MAX_ATTEMPTS:
             with transaction.atomic():
                 _mark(message, content="failed", attempts=attempts, error=error[:500])
-                actions.record(message.incident, "attachment_failed", data={"message_id": message.pk,
-                                                                            "error": error[:500]})
+                actions.record(
+                    message.incident, "attachment_failed", data={"message_id": message.pk, "error": error[:500]}
+                )
             return "failed"
-        _mark(message, attempts=attempts, error=error[:500],
-              next_attempt_at=(now + outbox.backoff(attempts)).isoformat())
+        _mark(
+            message, attempts=attempts, error=error[:500], next_attempt_at=(now + outbox.backoff(attempts)).isoformat()
+        )
         return "later"
     extension = mimetypes.guess_extension(content.content_type) or ".bin"
     with transaction.atomic():
-        actions.do_attach_file(message.incident, message, name=f"line-{message.line_message_id}{extension}",
-                               content=content.data, content_type=content.content_type)
+        actions.do_attach_file(
+            message.incident,
+            message,
+            name=f"line-{message.line_message_id}{extension}",
+            content=content.data,
+            content_type=content.content_type,
+        )
         _mark(message, content="stored", attempts=attempts, error="")
     return "stored"
 

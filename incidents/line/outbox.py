@@ -139,28 +139,39 @@ def send_to_reporter(
     with transaction.atomic():
         token, deadline = take_reply_token(reporter)
         (message,) = queue(
-            reporter, [texts.text(text)], incident=incident, reply_token=token, reply_deadline=deadline,
+            reporter,
+            [texts.text(text)],
+            incident=incident,
+            reply_token=token,
+            reply_deadline=deadline,
             sent_by=sent_by,
         )
     return message
 
 
 def release_withheld(
-    reporter: Reporter, reply_token: str, deadline: dt.datetime, room: int, *, retry_key: uuid.UUID,
+    reporter: Reporter,
+    reply_token: str,
+    deadline: dt.datetime,
+    room: int,
+    *,
+    retry_key: uuid.UUID,
     now: dt.datetime | None = None,
 ) -> int:
     """A safe-contact reporter wrote: what was withheld from them goes out with this reply token."""
     withheld = list(
-        Message.objects.filter(reporter=reporter, direction=OUT, delivery=Message.Delivery.WITHHELD)
-        .order_by("created_at", "id")[: max(room, 0)]
+        Message.objects.filter(reporter=reporter, direction=OUT, delivery=Message.Delivery.WITHHELD).order_by(
+            "created_at", "id"
+        )[: max(room, 0)]
     )
     if not withheld:
         return 0
     for message in withheld:
         message.delivery, message.reply_token, message.reply_deadline = QUEUED, reply_token, deadline
         message.retry_key, message.next_attempt_at, message.attempts = retry_key, now or timezone.now(), 0
-        message.save(update_fields=["delivery", "reply_token", "reply_deadline", "retry_key", "next_attempt_at",
-                                    "attempts"])
+        message.save(
+            update_fields=["delivery", "reply_token", "reply_deadline", "retry_key", "next_attempt_at", "attempts"]
+        )
     return len(withheld)
 
 
@@ -186,8 +197,11 @@ def _lease(key: uuid.UUID, now: dt.datetime) -> list[Message]:
         )
         if not taken:
             return []
-        return list(Message.objects.filter(retry_key=key, direction=OUT, delivery=QUEUED)
-                    .select_related("reporter").order_by("id"))
+        return list(
+            Message.objects.filter(retry_key=key, direction=OUT, delivery=QUEUED)
+            .select_related("reporter")
+            .order_by("id")
+        )
 
 
 def _finish(batch: list[Message], delivery: str, *, error: str = "", now: dt.datetime) -> None:
@@ -282,7 +296,9 @@ def send_status_update(incident: Incident, *, sent_by=None) -> Message | None:
     if reporter is None or not reporter.line_user_id:
         return None
     language = reporter.language
-    text = texts.say(language, "status", reference=incident.reference,
-                     status=texts.status_words(language, incident.status))
-    return send_to_reporter(reporter, text, incident=incident, sent_by=sent_by,
-                            neutral_text=texts.say(language, "neutral_notice"))
+    text = texts.say(
+        language, "status", reference=incident.reference, status=texts.status_words(language, incident.status)
+    )
+    return send_to_reporter(
+        reporter, text, incident=incident, sent_by=sent_by, neutral_text=texts.say(language, "neutral_notice")
+    )

@@ -26,8 +26,9 @@ def kinds(case) -> list[str]:
 
 def test_it_triages_a_case_and_records_the_token_as_the_actor(client, tokens):
     case = make_incident(category=Category.UNSPECIFIED)
-    response = post(client, tokens["sup_bkk"].secret, f"cases/{case.reference}/triage",
-                    {"category": "confinement", "priority": 1})
+    response = post(
+        client, tokens["sup_bkk"].secret, f"cases/{case.reference}/triage", {"category": "confinement", "priority": 1}
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["status"], body["category"], body["priority"]) == ("triaged", "confinement", 1)
@@ -99,22 +100,26 @@ def test_it_refuses_an_illegal_move_with_409_and_the_reason(client, tokens):
 def test_it_refuses_a_stale_version_with_409(client, tokens):
     case = make_incident()
     actions.do_transition(case, Status.TRIAGED)
-    response = post(client, tokens["operator"].secret, f"cases/{case.reference}/notes",
-                    {"text": "x", "expected_version": 1})
+    response = post(
+        client, tokens["operator"].secret, f"cases/{case.reference}/notes", {"text": "x", "expected_version": 1}
+    )
     assert response.status_code == 409
     assert kinds(case) == ["created", "status"]
 
 
-@pytest.mark.parametrize(("path", "body", "field"), [
-    ("triage", {"category": "flood"}, "category"),
-    ("triage", {"priority": 4}, "priority"),
-    ("notes", {"text": "   "}, "text"),
-    ("notes", {}, "text"),
-    ("refer", {"hotline": "911"}, "hotline"),
-    ("close", {"outcome": ""}, "outcome"),
-    ("duplicate", {"master": "ESS-1"}, "master"),
-    ("claim", {"expected_version": 0}, "expected_version"),
-])
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("triage", {"category": "flood"}, "category"),
+        ("triage", {"priority": 4}, "priority"),
+        ("notes", {"text": "   "}, "text"),
+        ("notes", {}, "text"),
+        ("refer", {"hotline": "911"}, "hotline"),
+        ("close", {"outcome": ""}, "outcome"),
+        ("duplicate", {"master": "ESS-1"}, "master"),
+        ("claim", {"expected_version": 0}, "expected_version"),
+    ],
+)
 def test_it_names_the_field_of_bad_input(client, tokens, path, body, field):
     case = make_incident()
     response = post(client, tokens["operator"].secret, f"cases/{case.reference}/{path}", body)
@@ -125,8 +130,12 @@ def test_it_names_the_field_of_bad_input(client, tokens, path, body, field):
 
 def test_it_answers_400_for_a_body_that_is_not_json(client, tokens):
     case = make_incident()
-    response = client.post(f"/api/cases/{case.reference}/notes", "{nope", content_type="application/json",
-                           **bearer(tokens["operator"].secret))
+    response = client.post(
+        f"/api/cases/{case.reference}/notes",
+        "{nope",
+        content_type="application/json",
+        **bearer(tokens["operator"].secret),
+    )
     assert response.status_code == 400
     assert response.json()["field"] == "body"
 
@@ -168,10 +177,14 @@ def test_a_key_reused_for_another_request_is_refused(client, tokens):
 
 def test_keys_belong_to_their_token(client, tokens):
     a, b = make_incident(), make_incident()
-    assert post(client, tokens["operator"].secret, f"cases/{a.reference}/notes", {"text": "a"},
-                key="shared").status_code == 200
-    assert post(client, tokens["sup_bkk"].secret, f"cases/{b.reference}/notes", {"text": "a"},
-                key="shared").status_code == 200
+    assert (
+        post(client, tokens["operator"].secret, f"cases/{a.reference}/notes", {"text": "a"}, key="shared").status_code
+        == 200
+    )
+    assert (
+        post(client, tokens["sup_bkk"].secret, f"cases/{b.reference}/notes", {"text": "a"}, key="shared").status_code
+        == 200
+    )
     assert IdempotentRequest.objects.filter(key="shared").count() == 2
 
 
@@ -179,7 +192,9 @@ def test_a_request_still_running_under_the_key_is_answered_409(client, tokens):
     case = make_incident()
     path = f"/api/cases/{case.reference}/notes"
     IdempotentRequest.objects.create(
-        account=tokens["operator"].token.account, key="busy", created_at=timezone.now(),
+        account=tokens["operator"].token.account,
+        key="busy",
+        created_at=timezone.now(),
         fingerprint=fingerprint("POST", path, {"text": "x", "expected_version": None}),
     )
     response = post(client, tokens["operator"].secret, f"cases/{case.reference}/notes", {"text": "x"}, key="busy")

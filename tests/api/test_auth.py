@@ -48,8 +48,9 @@ def test_it_checks_csrf_on_a_session_post(operator):
     assert refused.status_code == 403
     secret = _get_new_csrf_string()
     browser.cookies["csrftoken"] = secret
-    accepted = browser.post(url, {"category": "threat"}, content_type="application/json",
-                            HTTP_X_CSRFTOKEN=_mask_cipher_secret(secret))
+    accepted = browser.post(
+        url, {"category": "threat"}, content_type="application/json", HTTP_X_CSRFTOKEN=_mask_cipher_secret(secret)
+    )
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["status"] == "triaged"
 
@@ -57,8 +58,12 @@ def test_it_checks_csrf_on_a_session_post(operator):
 def test_it_needs_no_csrf_with_a_token(tokens):
     case = make_incident()
     browser = Client(enforce_csrf_checks=True)
-    response = browser.post(f"/api/cases/{case.reference}/triage", {"category": "threat"},
-                            content_type="application/json", **bearer(tokens["operator"].secret))
+    response = browser.post(
+        f"/api/cases/{case.reference}/triage",
+        {"category": "threat"},
+        content_type="application/json",
+        **bearer(tokens["operator"].secret),
+    )
     assert response.status_code == 200
 
 

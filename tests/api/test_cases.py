@@ -29,8 +29,11 @@ def test_it_filters_by_status_category_province_and_district(client, auth):
     c = make_incident(district_code="1001")
     actions.do_transition(c, Status.TRIAGED)
     assert refs(client.get("/api/cases?status=triaged", **auth)) == [c.reference]
-    assert set(refs(client.get("/api/cases?status=triaged&status=new", **auth))) == {a.reference, b.reference,
-                                                                                     c.reference}
+    assert set(refs(client.get("/api/cases?status=triaged&status=new", **auth))) == {
+        a.reference,
+        b.reference,
+        c.reference,
+    }
     assert refs(client.get("/api/cases?category=confinement", **auth)) == [b.reference]
     assert set(refs(client.get("/api/cases?province=10", **auth))) == {a.reference, c.reference}
     assert refs(client.get("/api/cases?district=1007", **auth)) == [a.reference]
@@ -49,14 +52,17 @@ def test_it_filters_by_updated_since_in_bangkok_time_unless_told_otherwise(clien
     assert refs(client.get("/api/cases", {"updated_since": utc_z}, **auth)) == [new.reference]
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("updated_since=yesterday", "updated_since"),
-    ("updated_since=1700000000", "updated_since"),
-    ("cursor=bm9wZQ", "cursor"),
-    ("status=open", "status"),
-    ("province=Bangkok", "province"),
-    ("limit=0", "limit"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("updated_since=yesterday", "updated_since"),
+        ("updated_since=1700000000", "updated_since"),
+        ("cursor=bm9wZQ", "cursor"),
+        ("status=open", "status"),
+        ("province=Bangkok", "province"),
+        ("limit=0", "limit"),
+    ],
+)
 def test_it_names_the_field_of_bad_input(client, auth, query, field):
     response = client.get(f"/api/cases?{query}", **auth)
     assert response.status_code == 422

@@ -25,13 +25,16 @@ def test_it_prints_a_working_secret_once_and_revokes_by_name(client, agencies):
     assert client.get("/api/cases", **bearer(secret)).status_code == 401
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["x"], "--role"),
-    (["x", "--role", "responder"], "agency"),
-    (["x", "--role", "supervisor", "--province", "99"], "99"),
-    (["x", "--role", "responder", "--agency", "nowhere"], "nowhere"),
-    (["nobody", "--revoke"], "nobody"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x"], "--role"),
+        (["x", "--role", "responder"], "agency"),
+        (["x", "--role", "supervisor", "--province", "99"], "99"),
+        (["x", "--role", "responder", "--agency", "nowhere"], "nowhere"),
+        (["nobody", "--revoke"], "nobody"),
+    ],
+)
 def test_it_refuses_what_it_cannot_do(agencies, args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)

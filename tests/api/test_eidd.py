@@ -19,8 +19,12 @@ def test_it_exports_a_case_for_hand_off(client, tokens, agencies):
     incident = record["incident"]
     assert record["format"] == eidd.FORMAT
     assert incident["trackingId"].endswith(case.reference)
-    assert incident["type"] == {"codeList": eidd.INCIDENT_TYPE_CODE_LIST, "code": "ESS-CONFINE",
-                                "label": "Unlawful restraint / kidnapping", "essCategory": "confinement"}
+    assert incident["type"] == {
+        "codeList": eidd.INCIDENT_TYPE_CODE_LIST,
+        "code": "ESS-CONFINE",
+        "label": "Unlawful restraint / kidnapping",
+        "essCategory": "confinement",
+    }
     assert incident["state"]["code"] == "dispatched"
     assert incident["location"]["point"]["coordinates"] == [case.longitude, case.latitude]
     assert incident["location"]["civicAddress"]["provinceCode"] == "10"

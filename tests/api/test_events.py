@@ -60,7 +60,8 @@ def test_it_hides_another_agencys_assignment_events_from_a_responder(client, tok
         actions.record(case, "assigned", data={"assignment_id": assignment.pk, "agency": agencies[code].code})
     body = client.get("/api/events", **bearer(tokens["resp_bkk"].secret)).json()
     assert [(e["kind"], e["data"].get("agency")) for e in body["items"]] == [
-        ("created", None), ("assigned", "bkk-police"),
+        ("created", None),
+        ("assigned", "bkk-police"),
     ]
 
 

@@ -61,8 +61,12 @@ def test_it_feeds_only_the_events_of_cases_the_role_may_see(client, tokens, case
 @pytest.mark.parametrize("where", [BKK, CM])
 def test_it_lets_only_console_roles_in_reach_change_a_case(client, tokens, cases, who, where):
     case = cases[where]
-    response = client.post(f"/api/cases/{case.reference}/triage", {"priority": 1},
-                           content_type="application/json", **bearer(tokens[who].secret))
+    response = client.post(
+        f"/api/cases/{case.reference}/triage",
+        {"priority": 1},
+        content_type="application/json",
+        **bearer(tokens[who].secret),
+    )
     if where not in SEES[who]:
         expected = 404
     elif who not in MAY_ACT:
@@ -86,9 +90,15 @@ def test_it_shows_a_responder_only_its_own_agencys_assignment_on_a_joint_case(cl
     assert sorted(a["agency"] for a in everyone["assignments"]) == ["bkk-police", "cm-pmj"]
 
 
-@pytest.mark.parametrize(("who", "identity"), [
-    ("operator", True), ("sup_bkk", True), ("admin", True), ("resp_bkk", False),
-])
+@pytest.mark.parametrize(
+    ("who", "identity"),
+    [
+        ("operator", True),
+        ("sup_bkk", True),
+        ("admin", True),
+        ("resp_bkk", False),
+    ],
+)
 def test_it_shows_reporter_identity_only_to_roles_that_may_see_it_and_logs_each_view(
     client, tokens, cases, who, identity
 ):
@@ -110,15 +120,19 @@ def test_it_shows_reporter_identity_only_to_roles_that_may_see_it_and_logs_each_
     assert case.reporter.line_user_id not in export
 
 
-@pytest.mark.parametrize(("who", "agencies_seen"), [
-    ("operator", {"bkk-police", "cm-pmj"}),
-    ("sup_bkk", {"bkk-police"}),
-    ("sup_cm", {"cm-pmj"}),
-    ("resp_bkk", {"bkk-police"}),
-    ("resp_cm", {"cm-pmj"}),
-])
-def test_it_lists_responders_on_duty_within_reach(client, tokens, agencies, responder_bkk, responder_cm, who,
-                                                   agencies_seen):
+@pytest.mark.parametrize(
+    ("who", "agencies_seen"),
+    [
+        ("operator", {"bkk-police", "cm-pmj"}),
+        ("sup_bkk", {"bkk-police"}),
+        ("sup_cm", {"cm-pmj"}),
+        ("resp_bkk", {"bkk-police"}),
+        ("resp_cm", {"cm-pmj"}),
+    ],
+)
+def test_it_lists_responders_on_duty_within_reach(
+    client, tokens, agencies, responder_bkk, responder_cm, who, agencies_seen
+):
     Responder.objects.filter(user__in=[responder_bkk, responder_cm]).update(on_duty=True)
     body = client.get("/api/responders", **bearer(tokens[who].secret)).json()
     assert {r["agency"] for r in body} == agencies_seen
@@ -132,11 +146,14 @@ def test_it_lists_no_one_off_duty_unless_asked(client, tokens, responder_bkk):
     assert [r["id"] for r in off] == [responder_bkk.responder.pk]
 
 
-@pytest.mark.parametrize(("token", "user", "password_user"), [
-    ("sup_cm", "supervisor_cm", "sup_cm"),
-    ("resp_bkk", "responder_bkk", "resp_bkk"),
-    ("operator", "operator", "op"),
-])
+@pytest.mark.parametrize(
+    ("token", "user", "password_user"),
+    [
+        ("sup_cm", "supervisor_cm", "sup_cm"),
+        ("resp_bkk", "responder_bkk", "resp_bkk"),
+        ("operator", "operator", "op"),
+    ],
+)
 def test_a_token_sees_what_the_same_member_of_staff_sees_in_the_console(
     client, request, tokens, cases, token, user, password_user
 ):

@@ -72,10 +72,16 @@ def test_it_refuses_a_revoked_token_at_once(client, db):
 
 def test_it_shows_the_secret_once_when_an_administrator_creates_a_token(client, admin_user, agencies):
     client.login(username="boss", password=PASSWORD)
-    response = client.post("/admin/api/apitoken/add/", {
-        "name": "191 centre Bangkok", "role": "responder", "province_codes": "[]", "agency": agencies["bkk"].pk,
-        "rate_limit_per_minute": "",
-    })
+    response = client.post(
+        "/admin/api/apitoken/add/",
+        {
+            "name": "191 centre Bangkok",
+            "role": "responder",
+            "province_codes": "[]",
+            "agency": agencies["bkk"].pk,
+            "rate_limit_per_minute": "",
+        },
+    )
     assert response.status_code == 200, response.content
     token = ApiToken.objects.get(name="191 centre Bangkok")
     page = response.content.decode()
@@ -109,8 +115,14 @@ def test_it_revokes_tokens_from_the_admin(client, admin_user, db):
 def test_it_applies_a_changed_reach_to_the_service_account(client, admin_user, db):
     issued = issue_token("moving", role=Role.SUPERVISOR, provinces=["10"])
     client.login(username="boss", password=PASSWORD)
-    response = client.post(f"/admin/api/apitoken/{issued.token.pk}/change/", {
-        "name": "moving", "role": "supervisor", "province_codes": '["50"]', "rate_limit_per_minute": "",
-    })
+    response = client.post(
+        f"/admin/api/apitoken/{issued.token.pk}/change/",
+        {
+            "name": "moving",
+            "role": "supervisor",
+            "province_codes": '["50"]',
+            "rate_limit_per_minute": "",
+        },
+    )
     assert response.status_code == 302, response.content
     assert province_scope(get_user_model().objects.get(pk=issued.token.account_id)) == ["50"]

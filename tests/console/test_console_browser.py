@@ -43,8 +43,11 @@ def test_a_signed_line_webhook_opens_a_case_whose_row_and_marker_appear_without_
     citizen = f"U{uuid.uuid4().hex}"
     body = fake.body_of([line.pin(citizen, "bangkok")])  # a pin alone is a report
     request = urllib.request.Request(
-        f"{page.ess_server.url}/line/webhook/", data=body, method="POST",
-        headers={"Content-Type": "application/json", "X-Line-Signature": fake.signature(body, line_harness.SECRET)})
+        f"{page.ess_server.url}/line/webhook/",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Line-Signature": fake.signature(body, line_harness.SECRET)},
+    )
     with urllib.request.urlopen(request, timeout=5) as response:  # the real webhook, on daphne
         assert response.status == 200
     # line_worker runs as its own process in production: here a thread of the test process, so the
@@ -77,15 +80,13 @@ def test_after_a_lost_connection_it_says_so_reconnects_and_catches_up(page, daph
         page.wait_for_selector("#conn.online", timeout=15000)
         page.wait_for_selector(f"#case-{case.pk}", timeout=5000)
         # The row came with the catch-up (which alone advances the last event id), not only by polling.
-        page.wait_for_function(f"document.getElementById('console').dataset.lastEvent === '{event_id}'",
-                               timeout=5000)
+        page.wait_for_function(f"document.getElementById('console').dataset.lastEvent === '{event_id}'", timeout=5000)
         assert page.evaluate("window.__notReloaded") is True
     finally:
         server.stop()
 
 
-def test_a_claim_in_one_browser_shows_as_claimed_in_another(browser, page, daphne_server, operator,
-                                                            supervisor_bkk):
+def test_a_claim_in_one_browser_shows_as_claimed_in_another(browser, page, daphne_server, operator, supervisor_bkk):
     case = open_case(page)
     login(page, operator, language="en")
     other = new_page(browser, daphne_server)
@@ -105,8 +106,7 @@ def test_a_claim_in_one_browser_shows_as_claimed_in_another(browser, page, daphn
         other.context.close()
 
 
-def test_a_change_by_someone_else_while_typing_is_flagged_and_the_late_action_refused(page, operator,
-                                                                                     supervisor_bkk):
+def test_a_change_by_someone_else_while_typing_is_flagged_and_the_late_action_refused(page, operator, supervisor_bkk):
     case = open_case(page)
     login(page, operator, language="en")
     wait_live(page)
@@ -126,8 +126,9 @@ def test_a_canned_reply_is_picked_edited_and_sent_from_the_panel(page, operator)
     from incidents.models import Message
 
     # (Earlier transactional tests flushed the defaults the migration created.)
-    CannedReply.objects.create(title="รับเรื่องแล้ว", text_th="เจ้าหน้าที่ ESS ได้รับเรื่องของท่านแล้ว",
-                               text_en="ESS has received your report.")
+    CannedReply.objects.create(
+        title="รับเรื่องแล้ว", text_th="เจ้าหน้าที่ ESS ได้รับเรื่องของท่านแล้ว", text_en="ESS has received your report."
+    )
     case = open_case(page)
     login(page, operator, language="en")
     wait_live(page)

@@ -124,9 +124,7 @@ async def test_a_supervisor_of_another_province_gets_nothing(supervisor_cm):
     await communicator.disconnect()
 
 
-async def test_catch_up_after_reconnect_returns_exactly_the_missed_events_the_user_may_see(
-    operator, supervisor_bkk
-):
+async def test_catch_up_after_reconnect_returns_exactly_the_missed_events_the_user_may_see(operator, supervisor_bkk):
     before = await sync_to_async(make_incident)()
     last_seen = await sync_to_async(lambda: IncidentEvent.objects.latest("id").id)()
     # Disconnected now: three changes happen, one in a province the supervisor does not cover.
@@ -134,8 +132,11 @@ async def test_catch_up_after_reconnect_returns_exactly_the_missed_events_the_us
     await sync_to_async(triage.claim)(before, operator)
     await sync_to_async(make_incident)(province_code="50", latitude=18.79, longitude=98.98)
     expected = await sync_to_async(
-        lambda: list(IncidentEvent.objects.filter(id__gt=last_seen, incident__province_code="10")
-                     .order_by("id").values_list("id", flat=True))
+        lambda: list(
+            IncidentEvent.objects.filter(id__gt=last_seen, incident__province_code="10")
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
     )()
     assert len(expected) == 2
 

@@ -24,9 +24,10 @@ async def test_a_case_created_through_one_daphne_shows_on_a_console_of_another(o
     try:
         cookie = await sync_to_async(session_cookie)(operator)
         headers = {"Origin": second.url, "Cookie": f"sessionid={cookie}"}
-        async with aiohttp.ClientSession() as http, http.ws_connect(
-            f"{second.ws_url}/ws/console/", headers=headers
-        ) as ws:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(f"{second.ws_url}/ws/console/", headers=headers) as ws,
+        ):
             # The catch-up answer proves the socket is joined to its groups before the case is created.
             await ws.send_json({"type": "catch_up", "after": 0})
             assert (await ws.receive_json(timeout=5))["type"] == "catch_up"

@@ -29,8 +29,9 @@ def act(client, case, action, **data):
 
 def test_it_shows_the_queue_with_flags(op_client):
     quiet = make_incident(priority=3)
-    urgent = make_incident(priority=1, reporter=ReporterFactory(false_report_count=2, is_reachable=False),
-                           latitude=1.3, longitude=103.8)
+    urgent = make_incident(
+        priority=1, reporter=ReporterFactory(false_report_count=2, is_reachable=False), latitude=1.3, longitude=103.8
+    )
     response = op_client.get("/console/")
     assert response.status_code == 200
     body = response.content.decode()
@@ -60,11 +61,14 @@ def test_it_flags_possible_duplicates_and_a_safe_contact_reporter(op_client):
 
 def test_the_queue_filters_by_status_category_province_and_text(op_client):
     bkk = make_incident(category=Category.THREAT, description="มีคนถือมีด")
-    cm = make_incident(category=Category.GANG_GATHERING, province_code="50", district_code="5001",
-                       latitude=18.79, longitude=98.98)
+    cm = make_incident(
+        category=Category.GANG_GATHERING, province_code="50", district_code="5001", latitude=18.79, longitude=98.98
+    )
+
     def refs(**query):
         body = op_client.get("/console/queue/", query, **HTMX).content.decode()
         return {c.reference for c in (bkk, cm) if c.reference in body}
+
     assert refs() == {bkk.reference, cm.reference}
     assert refs(category="gang_gathering") == {cm.reference}
     assert refs(province="10") == {bkk.reference}
@@ -107,6 +111,7 @@ def test_the_queue_needs_the_same_queries_for_5_and_50_cases(op_client):
         with CaptureQueriesContext(connection) as ctx:
             assert op_client.get("/console/queue/", **HTMX).status_code == 200
         return len(ctx)
+
     for i in range(5):
         make_incident(reporter=ReporterFactory(), latitude=13.7 + i * 0.05)
     five = count()
@@ -120,6 +125,7 @@ def test_the_page_needs_the_same_queries_for_5_and_50_cases(op_client, operator)
         with CaptureQueriesContext(connection) as ctx:
             assert op_client.get("/console/").status_code == 200
         return len(ctx)
+
     for i in range(5):
         triage.claim(make_incident(latitude=13.7 + i * 0.05), operator)
     five = count()
@@ -135,8 +141,13 @@ def test_the_panel_shows_details_timeline_history_and_conversation(op_client):
     earlier = make_incident(reporter=reporter, received_at=timezone.now() - timedelta(days=3))
     case = make_incident(reporter=reporter, description="ถูกขังในห้อง")
     Message.objects.create(reporter=reporter, incident=case, direction="in", kind="text", text="ช่วยด้วย")
-    Message.objects.create(reporter=reporter, incident=case, direction="in", kind="location",
-                           payload={"latitude": 13.7466, "longitude": 100.5347, "address": "ปทุมวัน"})
+    Message.objects.create(
+        reporter=reporter,
+        incident=case,
+        direction="in",
+        kind="location",
+        payload={"latitude": 13.7466, "longitude": 100.5347, "address": "ปทุมวัน"},
+    )
     body = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
     for text in ("ถูกขังในห้อง", "ช่วยด้วย", "ปทุมวัน", earlier.reference, "1 earlier false report"):
         assert text in body
@@ -260,8 +271,9 @@ def test_the_panel_hands_one_case_over(op_client, operator, supervisor_bkk):
     assert "Choose who takes" in act(op_client, Incident.objects.get(pk=case.pk), "hand_over", to="").content.decode()
 
 
-def test_the_map_shows_responders_positions_within_the_viewers_provinces(client, operator, supervisor_cm,
-                                                                        responder_bkk):
+def test_the_map_shows_responders_positions_within_the_viewers_provinces(
+    client, operator, supervisor_cm, responder_bkk
+):
     responder = responder_bkk.responder
     responder.last_latitude, responder.last_longitude = 13.745, 100.531
     responder.save()
@@ -275,8 +287,9 @@ def test_a_canned_reply_goes_out_in_the_reporters_language(op_client):
     from console.models import CannedReply
     from incidents.models import Message
 
-    canned = CannedReply.objects.create(title="รับเรื่องแล้ว", text_th="เจ้าหน้าที่ ESS ได้รับเรื่องของท่านแล้ว",
-                                        text_en="ESS has received your report.")
+    canned = CannedReply.objects.create(
+        title="รับเรื่องแล้ว", text_th="เจ้าหน้าที่ ESS ได้รับเรื่องของท่านแล้ว", text_en="ESS has received your report."
+    )
     case = make_incident(reporter=ReporterFactory(language="en"))
     panel = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
     assert "Send on LINE" in panel and canned.text_en in panel and canned.text_th not in panel
@@ -319,8 +332,13 @@ def test_the_timeline_reads_in_words(op_client, operator):
     actions.do_attach_message(case, Message.objects.create(reporter=case.reporter, direction="in", text="ช่วยด้วย"))
     actions.do_mark_reporter_unreachable(case.reporter)
     body = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
-    for line in ("Case opened (line)", "Triage: category", "Status: New → Triaged",
-                 "From the reporter: ช่วยด้วย", "The reporter blocked ESS on LINE"):
+    for line in (
+        "Case opened (line)",
+        "Triage: category",
+        "Status: New → Triaged",
+        "From the reporter: ช่วยด้วย",
+        "The reporter blocked ESS on LINE",
+    ):
         assert line in body, line
 
 

@@ -13,14 +13,21 @@ from incidents.line import worker
 from incidents.models import Incident, Language, Status
 from tests.browser import login, new_page
 from tests.factories import ReporterFactory, make_incident
-from tests.line import fake_line, later  # noqa: F401 — fixture
+from tests.line import later
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 def test_it_shows_an_assignment_live_on_the_responders_phone_and_the_console_and_reporter_follow(
-    browser, page, daphne_server, fake_line, settings, agencies, operator, responder_bkk  # noqa: F811
+    browser,
+    page,
+    daphne_server,
+    fake_line,
+    settings,
+    agencies,
+    operator,
+    responder_bkk,
 ):
     # The test process sends the outbox (as line_worker would) to the fake LINE platform.
     settings.LINE_API_BASE_URL = settings.LINE_DATA_API_BASE_URL = fake_line.url
@@ -76,5 +83,7 @@ def test_it_shows_an_assignment_live_on_the_responders_phone_and_the_console_and
     with ThreadPoolExecutor(1) as pool:
         pool.submit(send_outbox).result()
     told = [t for t in fake_line.platform.delivered_texts(reporter.line_user_id) if ref in t]
-    assert told == [reporter_updates.text_for(s, Language.THAI, ref)
-                    for s in (Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.RESOLVED)]
+    assert told == [
+        reporter_updates.text_for(s, Language.THAI, ref)
+        for s in (Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.RESOLVED)
+    ]

@@ -19,8 +19,14 @@ def console(client, operator):
 
 @pytest.fixture
 def bkk_pmj(agencies):
-    pmj = Agency.objects.create(code="bkk-pmj", name="พม.กรุงเทพ", kind=AgencyKind.PROVINCIAL_MSDHS,
-                                province_code="10", latitude=13.765, longitude=100.538)
+    pmj = Agency.objects.create(
+        code="bkk-pmj",
+        name="พม.กรุงเทพ",
+        kind=AgencyKind.PROVINCIAL_MSDHS,
+        province_code="10",
+        latitude=13.765,
+        longitude=100.538,
+    )
     AgencyArea.objects.create(agency=pmj, province_code="10")
     return pmj
 
@@ -35,19 +41,22 @@ def test_it_renders_the_panel_as_a_partial_for_htmx_and_a_page_otherwise(console
     assert "<html" in page and f'id="dispatch-panel-{incident.pk}"' in page
 
 
-def test_it_assigns_several_agencies_with_a_named_responder_in_one_post(console, agencies, bkk_pmj,
-                                                                         responder_bkk):
+def test_it_assigns_several_agencies_with_a_named_responder_in_one_post(console, agencies, bkk_pmj, responder_bkk):
     incident = make_incident(category=Category.SEXUAL_ABUSE_RISK)
     responder = Responder.objects.get(user=responder_bkk)
     response = console.post(
         f"/console/cases/{incident.pk}/dispatch/assign/",
-        {"agency": [agencies["bkk"].pk, bkk_pmj.pk], f"responder_{agencies['bkk'].pk}": responder.pk,
-         "version": incident.version},
+        {
+            "agency": [agencies["bkk"].pk, bkk_pmj.pk],
+            f"responder_{agencies['bkk'].pk}": responder.pk,
+            "version": incident.version,
+        },
         **HX,
     )
     assert response.status_code == 200
     assert set(incident.assignments.values_list("agency__code", "responder", "status")) == {
-        ("bkk-police", responder.pk, A.PENDING), ("bkk-pmj", None, A.PENDING)
+        ("bkk-police", responder.pk, A.PENDING),
+        ("bkk-pmj", None, A.PENDING),
     }
     assert Incident.objects.get(pk=incident.pk).status == Status.DISPATCHED
     assert 'data-status="pending"' in response.content.decode()
@@ -57,8 +66,9 @@ def test_it_shows_a_refusal_in_the_panel_and_applies_nothing(console, agencies):
     incident = make_incident()
     stale = incident.version
     console.post(f"/console/cases/{incident.pk}/dispatch/assign/", {"agency": [agencies["bkk"].pk]}, **HX)
-    response = console.post(f"/console/cases/{incident.pk}/dispatch/assign/",
-                            {"agency": [agencies["bkk"].pk], "version": stale}, **HX)
+    response = console.post(
+        f"/console/cases/{incident.pk}/dispatch/assign/", {"agency": [agencies["bkk"].pk], "version": stale}, **HX
+    )
     assert 'role="alert"' in response.content.decode()
     assert incident.assignments.count() == 1
 

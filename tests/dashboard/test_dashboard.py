@@ -21,11 +21,11 @@ from tests.factories import ReporterFactory, make_incident
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(autouse=True)
 def no_shared_figures(settings):
     """Each test sees its own data at once: the period-figures cache is tested on its own below."""
     settings.DASHBOARD_CACHE_SECONDS = 0
+
 
 def bangkok_case(**kwargs):
     kwargs.setdefault("received_at", timezone.now() - timedelta(minutes=30))
@@ -34,8 +34,14 @@ def bangkok_case(**kwargs):
 
 def chiang_mai_case(**kwargs):
     kwargs.setdefault("received_at", timezone.now() - timedelta(minutes=30))
-    return make_incident(province_code="50", district_code="5001", latitude=18.79, longitude=98.98,
-                         address="ถนนช้างคลาน ตำบลช้างคลาน อำเภอเมืองเชียงใหม่ 50100", **kwargs)
+    return make_incident(
+        province_code="50",
+        district_code="5001",
+        latitude=18.79,
+        longitude=98.98,
+        address="ถนนช้างคลาน ตำบลช้างคลาน อำเภอเมืองเชียงใหม่ 50100",
+        **kwargs,
+    )
 
 
 def body(response) -> str:
@@ -94,7 +100,7 @@ def test_operators_may_read_it(client, operator):
     client.force_login(operator)
     page = body(client.get("/dashboard/"))
     assert 'data-kpi="received">1<' in page
-    assert "<form method=\"post\"" not in page  # nothing to change here
+    assert '<form method="post"' not in page  # nothing to change here
 
 
 def test_the_live_partial_is_the_figures_block_alone(client, supervisor_bkk):
@@ -149,7 +155,7 @@ def test_each_figure_links_to_the_cases_behind_it(client, supervisor_bkk):
 
 
 def test_the_csv_is_excel_ready_thai_and_neutralised(client, supervisor_bkk):
-    bangkok_case(description="=HYPERLINK(\"http://evil\")", address="+66 ถนนพระราม 1")
+    bangkok_case(description='=HYPERLINK("http://evil")', address="+66 ถนนพระราม 1")
     bangkok_case(description="@SUM(A1)", address="-1+2")
     bangkok_case(description="\tแท็บ", address="\rขึ้นบรรทัด")
     bangkok_case(description="ขอความช่วยเหลือด่วน")
@@ -230,8 +236,13 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_cases(client, ad
 
     client.force_login(admin_user)
     add_cases(2)
-    urls = ["/dashboard/?range=7d", "/dashboard/?range=7d&partial=figures", "/dashboard/daily/",
-            "/dashboard/cases/?range=7d", "/dashboard/cases.csv?range=7d"]
+    urls = [
+        "/dashboard/?range=7d",
+        "/dashboard/?range=7d&partial=figures",
+        "/dashboard/daily/",
+        "/dashboard/cases/?range=7d",
+        "/dashboard/cases.csv?range=7d",
+    ]
     few = [_queries(client, url) for url in urls]
     add_cases(12)
     many = [_queries(client, url) for url in urls]
@@ -240,8 +251,9 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_cases(client, ad
 
 def test_period_figures_are_shared_briefly_but_the_backlog_stays_live(client, supervisor_bkk, settings):
     # A private, empty cache: clearing the configured one would flush a Redis other runs share.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": "dashboard-share-test"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard-share-test"}
+    }
     settings.DASHBOARD_CACHE_SECONDS = 60
     bangkok_case()
     client.force_login(supervisor_bkk)

@@ -19,18 +19,24 @@ from incidents import actions
 from incidents.models import Category, Status
 from tests.factories import make_incident
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/ess-screenshots"))
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
 
 
 @pytest.fixture(autouse=True)
 def no_shared_figures(settings):
     """Each test sees its own data at once: the period-figures cache is tested on its own below."""
     settings.DASHBOARD_CACHE_SECONDS = 0
+
 
 def _blank_tile() -> bytes:
     from PIL import Image
@@ -52,8 +58,10 @@ def page(live_server, monkeypatch):
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1366, "height": 1800}, base_url=live_server.url)
         # Map tiles come from the internet in production; here every tile is a plain grey square.
-        context.route("https://tile.openstreetmap.org/**",
-                      lambda route: route.fulfill(status=200, content_type="image/png", body=tile))
+        context.route(
+            "https://tile.openstreetmap.org/**",
+            lambda route: route.fulfill(status=200, content_type="image/png", body=tile),
+        )
         page = context.new_page()
         page.errors = []
         page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
@@ -85,9 +93,14 @@ def seed(now):
     categories = list(Category)
     for i in range(24):
         received = now - timedelta(days=i % 6, hours=i % 5, minutes=7 * i)
-        case = make_incident(received_at=received, category=categories[i % 5],
-                             province_code="10" if i % 3 else "50", district_code="1007" if i % 3 else "5001",
-                             latitude=13.74 if i % 3 else 18.79, longitude=100.53 if i % 3 else 98.98)
+        case = make_incident(
+            received_at=received,
+            category=categories[i % 5],
+            province_code="10" if i % 3 else "50",
+            district_code="1007" if i % 3 else "5001",
+            latitude=13.74 if i % 3 else 18.79,
+            longitude=100.53 if i % 3 else 98.98,
+        )
         if i % 2:
             actions.do_transition(case, Status.TRIAGED, at=received + timedelta(minutes=3 + i))
         if i % 4 == 1:
@@ -97,8 +110,9 @@ def seed(now):
 def test_it_draws_the_charts_and_the_map_without_console_errors(page, live_server, client, admin_user, operator):
     off_loop(seed, timezone.now())
     Presence.objects.create(user=operator, channel_name="browser-op")
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": _session(client, admin_user),
-                               "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": _session(client, admin_user), "url": live_server.url}]
+    )
     page.goto("/dashboard/?range=7d")
     page.wait_for_function("document.documentElement.dataset.dashboardDrawn")
     drawn = page.evaluate(
@@ -115,8 +129,9 @@ def test_it_draws_the_charts_and_the_map_without_console_errors(page, live_serve
 def test_it_refreshes_its_figures_without_a_reload(page, live_server, client, supervisor_bkk, settings):
     settings.DASHBOARD_REFRESH_SECONDS = 1
     off_loop(make_incident, received_at=timezone.now() - timedelta(minutes=5))
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": _session(client, supervisor_bkk),
-                               "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": _session(client, supervisor_bkk), "url": live_server.url}]
+    )
     page.goto("/dashboard/")
     page.wait_for_function("document.documentElement.dataset.dashboardDrawn")
     assert page.locator('[data-kpi="received"]').inner_text() == "1"

@@ -30,8 +30,9 @@ PATH = {
 
 def case(received: datetime, *, steps: dict | None = None, province: str = "10", **kwargs):
     """A case received at `received` that went through `steps` ({status: minutes after receipt}) in order."""
-    incident = make_incident(received_at=received, province_code=province,
-                             district_code="1007" if province == "10" else "", **kwargs)
+    incident = make_incident(
+        received_at=received, province_code=province, district_code="1007" if province == "10" else "", **kwargs
+    )
     for status, minutes in (steps or {}).items():
         incident = actions.do_transition(incident, status, at=received + timedelta(minutes=minutes))
     return incident
@@ -76,9 +77,11 @@ def test_the_windowed_percentile_matches_on_every_backend():
     base = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
     for minutes in (3, 9, 27, 81):
         case(base, steps={Status.TRIAGED: minutes})
-    qs = stats.received(None, TODAY).annotate(
-        grp=stats.Value(""), val=stats.SecondsBetween(stats.F("received_at"), stats.F("triaged_at"))
-    ).values_list("grp", "val")
+    qs = (
+        stats.received(None, TODAY)
+        .annotate(grp=stats.Value(""), val=stats.SecondsBetween(stats.F("received_at"), stats.F("triaged_at")))
+        .values_list("grp", "val")
+    )
     n, (p50, p90) = stats._windowed_percentiles(qs)[""]
     # 3, 9, 27, 81 min: median (9+27)/2 = 18 min; p90 at 2.7 → 27 + 0.7·54 = 64.8 min.
     assert n == 4
@@ -87,10 +90,10 @@ def test_the_windowed_percentile_matches_on_every_backend():
 
 def test_sla_counts_late_arrivals_and_cases_still_waiting_past_the_target(settings):
     settings.SLA_TRIAGE_MINUTES = 10
-    case(NOW - timedelta(hours=2), steps={Status.TRIAGED: 9})   # met
+    case(NOW - timedelta(hours=2), steps={Status.TRIAGED: 9})  # met
     case(NOW - timedelta(hours=2), steps={Status.TRIAGED: 11})  # late
-    case(NOW - timedelta(minutes=20))                           # new, waiting past 10 min: late
-    case(NOW - timedelta(minutes=2))                            # new, still inside the target: not counted
+    case(NOW - timedelta(minutes=20))  # new, waiting past 10 min: late
+    case(NOW - timedelta(minutes=2))  # new, still inside the target: not counted
     referred = case(NOW - timedelta(hours=1))
     actions.do_transition(referred, Status.REFERRED, extra_fields={"referred_to": Hotline.POLICE_191})
 
@@ -154,12 +157,12 @@ def test_a_province_scope_sees_nothing_of_other_provinces():
 def test_backlog_by_status_and_age_band_with_deadlines_and_oldest_unclaimed(settings, operator):
     settings.SLA_TRIAGE_MINUTES = 10
     settings.SLA_DISPATCH_MINUTES = 30
-    old = case(NOW - timedelta(hours=30))                            # new, > 24 h, overdue
-    claimed = case(NOW - timedelta(hours=2))                         # new, 1–4 h, overdue, claimed
+    old = case(NOW - timedelta(hours=30))  # new, > 24 h, overdue
+    claimed = case(NOW - timedelta(hours=2))  # new, 1–4 h, overdue, claimed
     claimed.claimed_by, claimed.claim_expires_at = operator, NOW + timedelta(minutes=5)
     claimed.save(update_fields=["claimed_by", "claim_expires_at"])
-    case(NOW - timedelta(minutes=5))                                 # new, < 15 min, in time
-    case(NOW - timedelta(minutes=20), steps={Status.TRIAGED: 2})     # triaged, 15 min–1 h, in time (30)
+    case(NOW - timedelta(minutes=5))  # new, < 15 min, in time
+    case(NOW - timedelta(minutes=20), steps={Status.TRIAGED: 2})  # triaged, 15 min–1 h, in time (30)
     case(NOW - timedelta(hours=5), steps=dict.fromkeys(PATH[Status.RESOLVED], 1))  # not open
 
     backlog = stats.backlog(None, now=NOW)
@@ -180,8 +183,11 @@ def test_agency_times_from_assignments(agencies):
     for ack, scene in ((2, 20), (4, 40)):
         incident = case(base, steps={Status.TRIAGED: 1, Status.DISPATCHED: 5})
         Assignment.objects.create(
-            incident=incident, agency=agencies["bkk"], assigned_at=base + timedelta(minutes=5),
-            acknowledged_at=base + timedelta(minutes=5 + ack), on_scene_at=base + timedelta(minutes=5 + scene),
+            incident=incident,
+            agency=agencies["bkk"],
+            assigned_at=base + timedelta(minutes=5),
+            acknowledged_at=base + timedelta(minutes=5 + ack),
+            on_scene_at=base + timedelta(minutes=5 + scene),
             status="on_scene",
         )
     rows = stats.agency_times(None, TODAY)

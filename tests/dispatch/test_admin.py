@@ -12,9 +12,15 @@ def test_it_lets_an_administrator_edit_routing_rules(client, admin_user):
     client.login(username="boss", password=PASSWORD)
     rule = RoutingRule.objects.get(category="threat", flag="", agency_kind="police")
     assert client.get("/admin/dispatch/routingrule/").status_code == 200
-    response = client.post(f"/admin/dispatch/routingrule/{rule.pk}/change/", {
-        "category": "threat", "flag": "", "agency_kind": "police", "why": rule.why,  # is_active unticked
-    })
+    response = client.post(
+        f"/admin/dispatch/routingrule/{rule.pk}/change/",
+        {
+            "category": "threat",
+            "flag": "",
+            "agency_kind": "police",
+            "why": rule.why,  # is_active unticked
+        },
+    )
     assert response.status_code == 302
     rule.refresh_from_db()
     assert not rule.is_active

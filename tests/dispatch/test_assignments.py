@@ -26,8 +26,14 @@ A = AssignmentStatus
 
 @pytest.fixture
 def bkk_pmj(agencies):
-    pmj = Agency.objects.create(code="bkk-pmj", name="พม.กรุงเทพ", kind=AgencyKind.PROVINCIAL_MSDHS,
-                                province_code="10", latitude=13.765, longitude=100.538)
+    pmj = Agency.objects.create(
+        code="bkk-pmj",
+        name="พม.กรุงเทพ",
+        kind=AgencyKind.PROVINCIAL_MSDHS,
+        province_code="10",
+        latitude=13.765,
+        longitude=100.538,
+    )
     AgencyArea.objects.create(agency=pmj, province_code="10")
     return pmj
 
@@ -77,11 +83,11 @@ def test_it_triages_a_new_case_first_and_says_so(agencies, operator):
     assert statuses[1][0] == Status.DISPATCHED
 
 
-def test_it_assigns_several_agencies_at_once_with_independent_acknowledgements(agencies, bkk_pmj, operator,
-                                                                               responder_bkk):
+def test_it_assigns_several_agencies_at_once_with_independent_acknowledgements(
+    agencies, bkk_pmj, operator, responder_bkk
+):
     incident = make_incident(category=Category.SEXUAL_ABUSE_RISK)
-    police, pmj = do_assign(incident, [Pick(agencies["bkk"], responder_bkk.responder), Pick(bkk_pmj)],
-                            actor=operator)
+    police, pmj = do_assign(incident, [Pick(agencies["bkk"], responder_bkk.responder), Pick(bkk_pmj)], actor=operator)
     assert police.responder == responder_bkk.responder
     assert _status(incident) == Status.DISPATCHED
 
@@ -120,8 +126,7 @@ def test_it_derives_the_case_status_from_its_assignments(statuses, case):
     assert target_case_status([Assignment(status=s) for s in statuses]) == case
 
 
-def test_it_goes_back_to_triage_when_every_agency_declined_or_was_cancelled(agencies, bkk_pmj, operator,
-                                                                              responder_bkk):
+def test_it_goes_back_to_triage_when_every_agency_declined_or_was_cancelled(agencies, bkk_pmj, operator, responder_bkk):
     incident = make_incident()
     police, pmj = do_assign(incident, [Pick(agencies["bkk"]), Pick(bkk_pmj)], actor=operator)
     do_decline(police, "รถออกเหตุอื่นทั้งหมด", actor=responder_bkk)

@@ -15,8 +15,9 @@ def test_it_creates_an_operator_who_can_log_in(db):
 
 
 def test_it_scopes_a_supervisor_to_the_provinces_given(db):
-    call_command("create_staff", "arunee", "--role", "supervisor", "--password", "pw", "--province", "50",
-                 "--province", "57")
+    call_command(
+        "create_staff", "arunee", "--role", "supervisor", "--password", "pw", "--province", "50", "--province", "57"
+    )
     profile = StaffProfile.objects.get(user__username="arunee")
     assert profile.province_codes == ["50", "57"]
     assert profile.covers_province("50") and not profile.covers_province("10")

@@ -35,10 +35,10 @@ def test_it_measures_straight_line_distance_and_a_rough_eta():
 
 def test_it_ranks_on_duty_responders_by_distance_and_load(agencies):
     bkk = agencies["bkk"]
-    near = _responder("near", bkk, at=(13.7470, 100.5350))          # ~50 m
-    far = _responder("far", bkk, at=(13.8000, 100.5600))            # ~6.5 km
-    _responder("off", bkk, on_duty=False, at=(13.7466, 100.5347))   # on the spot, but off duty
-    busy = _responder("busy", bkk, at=(13.7460, 100.5340))          # ~100 m, but two open cases
+    near = _responder("near", bkk, at=(13.7470, 100.5350))  # ~50 m
+    far = _responder("far", bkk, at=(13.8000, 100.5600))  # ~6.5 km
+    _responder("off", bkk, on_duty=False, at=(13.7466, 100.5347))  # on the spot, but off duty
+    busy = _responder("busy", bkk, at=(13.7460, 100.5340))  # ~100 m, but two open cases
     for _ in range(2):
         other = make_incident()
         do_assign(other, [Pick(bkk, busy)])
@@ -66,17 +66,21 @@ def test_it_falls_back_on_the_agencys_location_for_a_responder_without_a_positio
 
 def test_it_puts_district_agencies_before_province_wide_ones_then_nearest(agencies):
     bkk = agencies["bkk"]
-    wide_near = Agency.objects.create(code="bkk-191", name="191", kind=AgencyKind.POLICE, province_code="10",
-                                      latitude=13.7467, longitude=100.5348)
+    wide_near = Agency.objects.create(
+        code="bkk-191", name="191", kind=AgencyKind.POLICE, province_code="10", latitude=13.7467, longitude=100.5348
+    )
     AgencyArea.objects.create(agency=wide_near, province_code="10")
-    district_far = Agency.objects.create(code="far", name="Far station", kind=AgencyKind.POLICE,
-                                         province_code="10", latitude=13.85, longitude=100.60)
+    district_far = Agency.objects.create(
+        code="far", name="Far station", kind=AgencyKind.POLICE, province_code="10", latitude=13.85, longitude=100.60
+    )
     AgencyArea.objects.create(agency=district_far, province_code="10", district_code="1007")
-    elsewhere = Agency.objects.create(code="bangsue", name="Bang Sue", kind=AgencyKind.POLICE,
-                                      province_code="10", latitude=13.80, longitude=100.53)
+    elsewhere = Agency.objects.create(
+        code="bangsue", name="Bang Sue", kind=AgencyKind.POLICE, province_code="10", latitude=13.80, longitude=100.53
+    )
     AgencyArea.objects.create(agency=elsewhere, province_code="10", district_code="1029")
-    inactive = Agency.objects.create(code="closed", name="Closed", kind=AgencyKind.POLICE, province_code="10",
-                                     is_active=False)
+    inactive = Agency.objects.create(
+        code="closed", name="Closed", kind=AgencyKind.POLICE, province_code="10", is_active=False
+    )
     AgencyArea.objects.create(agency=inactive, province_code="10")
 
     police = _kind(recommend(make_incident()), AgencyKind.POLICE)
@@ -102,8 +106,9 @@ def test_it_asks_for_a_location_before_recommending(agencies):
 
 
 def test_it_offers_covering_agencies_of_other_kinds_as_optional(agencies):
-    cm = make_incident(category=Category.THREAT, province_code="50", district_code="5001",
-                       latitude=18.79, longitude=98.98)
+    cm = make_incident(
+        category=Category.THREAT, province_code="50", district_code="5001", latitude=18.79, longitude=98.98
+    )
     rec = recommend(cm)
     pmj = _kind(rec, AgencyKind.PROVINCIAL_MSDHS)
     assert not pmj.required and [o.agency for o in pmj.agencies] == [agencies["cm"]]

@@ -6,24 +6,24 @@ from dispatch.assignments import Pick, do_acknowledge, do_assign, do_complete, d
 from incidents.actions import do_transition
 from incidents.line import texts
 from incidents.models import Language, Message, Status
-from tests.line import fake_line, later, line  # noqa: F401 — fixtures
+from tests.line import later
 
 USER = "U" + "5" * 32
 OTHER = "U" + "6" * 32
 T = reporter_updates.MESSAGES
 
 
-def opened_case(line, user=USER):  # noqa: F811
+def opened_case(line, user=USER):
     line.say(line.pin(user))
     line.say(line.tap(user, texts.POSTBACK_DETAILS_DONE))
     return line.case_of(user)
 
 
-def _updates(line, user, reference):  # noqa: F811
+def _updates(line, user, reference):
     return [t for t in line.texts_to(user) if reference in t and t.startswith(("ความคืบหน้า", "Update on"))]
 
 
-def test_it_tells_the_reporter_each_milestone_once_in_thai(line, agencies, responder_bkk):  # noqa: F811
+def test_it_tells_the_reporter_each_milestone_once_in_thai(line, agencies, responder_bkk):
     case = opened_case(line)
     [a] = do_assign(case, [Pick(agencies["bkk"])])
     line.work(now=later(120))
@@ -35,14 +35,16 @@ def test_it_tells_the_reporter_each_milestone_once_in_thai(line, agencies, respo
     line.work(now=later(360))
     ref = case.reference
     assert _updates(line, USER, ref) == [
-        T[s][Language.THAI].format(ref=ref) for s in (Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE,
-                                                      Status.RESOLVED)
+        T[s][Language.THAI].format(ref=ref)
+        for s in (Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.RESOLVED)
     ]
-    assert Message.objects.filter(incident=case, direction="out", delivery="sent",
-                                  text__startswith="ความคืบหน้า").count() == 4
+    assert (
+        Message.objects.filter(incident=case, direction="out", delivery="sent", text__startswith="ความคืบหน้า").count()
+        == 4
+    )
 
 
-def test_it_writes_in_english_to_a_reporter_whose_line_is_in_english(line, agencies):  # noqa: F811
+def test_it_writes_in_english_to_a_reporter_whose_line_is_in_english(line, agencies):
     line.platform.set_profile(USER, language="en")
     case = opened_case(line)
     assert case.reporter.language == Language.ENGLISH
@@ -51,7 +53,7 @@ def test_it_writes_in_english_to_a_reporter_whose_line_is_in_english(line, agenc
     assert _updates(line, USER, case.reference) == [T[Status.DISPATCHED][Language.ENGLISH].format(ref=case.reference)]
 
 
-def test_it_pushes_nothing_to_a_safe_contact_reporter_until_they_write(line, agencies):  # noqa: F811
+def test_it_pushes_nothing_to_a_safe_contact_reporter_until_they_write(line, agencies):
     case = opened_case(line)
     case.reporter.safe_contact_only = True
     case.reporter.save(update_fields=["safe_contact_only"])
@@ -67,7 +69,7 @@ def test_it_pushes_nothing_to_a_safe_contact_reporter_until_they_write(line, age
     assert len(line.platform.sent("/push")) == pushes
 
 
-def test_it_gives_a_duplicates_reporter_the_masters_updates(line, agencies):  # noqa: F811
+def test_it_gives_a_duplicates_reporter_the_masters_updates(line, agencies):
     master = opened_case(line, USER)
     dup = opened_case(line, OTHER)
     do_transition(dup, Status.TRIAGED)
@@ -77,4 +79,3 @@ def test_it_gives_a_duplicates_reporter_the_masters_updates(line, agencies):  # 
     expected = [T[Status.DISPATCHED][Language.THAI].format(ref=master.reference)]
     assert _updates(line, USER, master.reference) == expected
     assert _updates(line, OTHER, master.reference) == expected
-

@@ -8,8 +8,22 @@ from tests.factories import ReporterFactory, make_incident
 
 pytestmark = pytest.mark.django_db
 
-CATEGORY_WORDS = ["ทำร้าย", "ขู่", "กักขัง", "ล่วงละเมิด", "ทางเพศ", "คลุ้มคลั่ง", "มั่วสุม", "ตำรวจ",
-                  "harm", "abuse", "police", "confine", "violence", "threat"]
+CATEGORY_WORDS = [
+    "ทำร้าย",
+    "ขู่",
+    "กักขัง",
+    "ล่วงละเมิด",
+    "ทางเพศ",
+    "คลุ้มคลั่ง",
+    "มั่วสุม",
+    "ตำรวจ",
+    "harm",
+    "abuse",
+    "police",
+    "confine",
+    "violence",
+    "threat",
+]
 
 
 @pytest.fixture

@@ -59,9 +59,7 @@ async def test_it_refuses_anonymous_visitors_and_staff_who_are_not_responders(ag
 async def test_it_marks_the_responder_online_and_stores_a_shared_position(agencies, responder_bkk):
     socket, connected = await _connect(await database_sync_to_async(_cookie)("resp_bkk"))
     assert connected
-    assert await database_sync_to_async(
-        Presence.objects.filter(user=responder_bkk, screen="responder").exists
-    )()
+    assert await database_sync_to_async(Presence.objects.filter(user=responder_bkk, screen="responder").exists)()
     await socket.send_json_to({"type": "position", "latitude": 13.75, "longitude": 100.52})
     await socket.send_json_to({"type": "heartbeat"})
     await socket.receive_nothing(timeout=0.3)

@@ -66,10 +66,20 @@ def test_it_takes_the_responder_through_every_step_to_completion(phone, bkk_case
 
 def test_it_shows_what_the_reporter_typed_but_not_who_they_are(phone, bkk_case):
     incident, _ = bkk_case
-    Message.objects.create(reporter=incident.reporter, incident=incident, direction=Message.Direction.IN,
-                           kind=Message.Kind.TEXT, text="อยู่ชั้น 3 ห้อง 305")
-    Message.objects.create(reporter=incident.reporter, incident=incident, direction=Message.Direction.OUT,
-                           kind=Message.Kind.TEXT, text="ข้อความจากเจ้าหน้าที่")
+    Message.objects.create(
+        reporter=incident.reporter,
+        incident=incident,
+        direction=Message.Direction.IN,
+        kind=Message.Kind.TEXT,
+        text="อยู่ชั้น 3 ห้อง 305",
+    )
+    Message.objects.create(
+        reporter=incident.reporter,
+        incident=incident,
+        direction=Message.Direction.OUT,
+        kind=Message.Kind.TEXT,
+        text="ข้อความจากเจ้าหน้าที่",
+    )
     page = phone.get("/responder/").content.decode()
     assert "อยู่ชั้น 3 ห้อง 305" in page
     assert "ข้อความจากเจ้าหน้าที่" not in page
@@ -79,8 +89,9 @@ def test_it_shows_what_the_reporter_typed_but_not_who_they_are(phone, bkk_case):
 def test_it_shows_the_other_agencies_on_a_joint_case(phone, agencies, operator):
     from dispatch.models import Agency, AgencyArea, AgencyKind
 
-    pmj = Agency.objects.create(code="bkk-pmj", name="พม.กรุงเทพ", kind=AgencyKind.PROVINCIAL_MSDHS,
-                                province_code="10", phone="02-354-3388")
+    pmj = Agency.objects.create(
+        code="bkk-pmj", name="พม.กรุงเทพ", kind=AgencyKind.PROVINCIAL_MSDHS, province_code="10", phone="02-354-3388"
+    )
     AgencyArea.objects.create(agency=pmj, province_code="10")
     do_assign(make_incident(), [Pick(agencies["bkk"]), Pick(pmj)], actor=operator)
     page = phone.get("/responder/").content.decode()
@@ -106,8 +117,9 @@ def test_it_never_shows_or_lets_an_outsider_act_on_another_agencys_case(outsider
     assert outsider.get(f"/console/cases/{incident.pk}/dispatch/").status_code == 403
 
 
-def test_it_shows_the_reporters_photos_only_to_the_assigned_agency(phone, bkk_case, responder_cm,
-                                                                  settings, tmp_path, client):
+def test_it_shows_the_reporters_photos_only_to_the_assigned_agency(
+    phone, bkk_case, responder_cm, settings, tmp_path, client
+):
     settings.MEDIA_ROOT = tmp_path
     incident, _ = bkk_case
     photo = Attachment(incident=incident, content_type="image/jpeg", size=4)

@@ -26,8 +26,7 @@ K = AgencyKind
         (Category.GANG_GATHERING, {"disabled": True}, [K.POLICE, K.PROVINCIAL_MSDHS]),
         (Category.THREAT, {"injured": True}, [K.POLICE, K.HOSPITAL_OSCC]),
         (Category.CONFINEMENT, {"child": True}, [K.POLICE, K.PROVINCIAL_MSDHS, K.SHELTER]),
-        (Category.SEXUAL_ABUSE_RISK, {"child": True, "injured": True},
-         [K.POLICE, K.PROVINCIAL_MSDHS, K.HOSPITAL_OSCC]),
+        (Category.SEXUAL_ABUSE_RISK, {"child": True, "injured": True}, [K.POLICE, K.PROVINCIAL_MSDHS, K.HOSPITAL_OSCC]),
         (Category.UNSPECIFIED, {"weapon": True}, [K.POLICE]),
         (Category.UNSPECIFIED, {}, []),
         # A flag set to false is not a flag.

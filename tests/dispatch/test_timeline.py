@@ -18,8 +18,7 @@ def _lines(incident):
 
 
 def test_it_describes_every_dispatch_event_and_leaves_other_kinds_alone(agencies, operator):
-    pmj = Agency.objects.create(code="bkk-pmj", name="พม.กรุงเทพ", kind=AgencyKind.PROVINCIAL_MSDHS,
-                                province_code="10")
+    pmj = Agency.objects.create(code="bkk-pmj", name="พม.กรุงเทพ", kind=AgencyKind.PROVINCIAL_MSDHS, province_code="10")
     AgencyArea.objects.create(agency=pmj, province_code="10")
     incident = make_incident()
     [a] = do_assign(incident, [Pick(agencies["bkk"])], actor=operator)

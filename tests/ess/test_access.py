@@ -12,9 +12,7 @@ STAFF_PAGES = ["/", "/console/", "/dashboard/", "/responder/", "/admin/"]
 def test_it_sends_anonymous_visitors_to_the_login_page(client, db, path):
     response = client.get(path)
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/") or response["Location"].startswith(
-        "/admin/login/"
-    )
+    assert response["Location"].startswith("/accounts/login/") or response["Location"].startswith("/admin/login/")
 
 
 def test_it_shows_the_login_page_in_thai_first(client, db):
@@ -63,8 +61,9 @@ def test_it_lets_each_role_into_its_own_screens_only(client, request, who, path,
     assert client.get(path).status_code == status
 
 
-@pytest.mark.parametrize(("who", "target"), [("operator", "/console/"), ("responder_bkk", "/responder/"),
-                                             ("supervisor_cm", "/dashboard/")])
+@pytest.mark.parametrize(
+    ("who", "target"), [("operator", "/console/"), ("responder_bkk", "/responder/"), ("supervisor_cm", "/dashboard/")]
+)
 def test_it_sends_each_role_home_to_its_screen(client, request, who, target):
     client.force_login(request.getfixturevalue(who))
     response = client.get("/")

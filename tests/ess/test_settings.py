@@ -19,12 +19,28 @@ PROBE = (
     "{'DB': settings.DATABASES['default']['ENGINE'], 'LAYER': settings.CHANNEL_LAYERS['default']['BACKEND'],"
     " 'CACHE': settings.CACHES['default']['BACKEND'], 'APPS': settings.INSTALLED_APPS}))"
 )
-CLEAN = {k: v for k, v in os.environ.items() if k not in {
-    "DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS",
-    "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "LINE_API_BASE_URL",
-    "LINE_DATA_API_BASE_URL", "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "DJANGO_SETTINGS_MODULE",
-    "ESS_DEMO",
-}}
+CLEAN = {
+    k: v
+    for k, v in os.environ.items()
+    if k
+    not in {
+        "DEBUG",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "LINE_API_BASE_URL",
+        "LINE_DATA_API_BASE_URL",
+        "LINE_CHANNEL_SECRET",
+        "LINE_CHANNEL_ACCESS_TOKEN",
+        "DJANGO_SETTINGS_MODULE",
+        "ESS_DEMO",
+    }
+}
 
 
 def run(**env):
@@ -90,8 +106,9 @@ def test_it_is_secure_by_default_when_debug_is_off():
 
 
 def test_it_lets_a_plain_http_run_switch_each_secure_setting_off():
-    s = loaded(DEBUG="0", SECRET_KEY="x" * 50, SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0",
-               CSRF_COOKIE_SECURE="0")
+    s = loaded(
+        DEBUG="0", SECRET_KEY="x" * 50, SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0"
+    )
     assert (s["SECURE_SSL_REDIRECT"], s["SESSION_COOKIE_SECURE"], s["CSRF_COOKIE_SECURE"]) == (False, False, False)
 
 

@@ -27,6 +27,7 @@ def kinds(case):
 
 # --- claim ---------------------------------------------------------------------------------------------
 
+
 def test_it_claims_an_unclaimed_case_and_writes_the_timeline(operator, settings):
     settings.CLAIM_TTL_SECONDS = 600
     case = make_incident()
@@ -92,10 +93,10 @@ def test_only_the_holder_releases(operator, other_operator):
 
 # --- triage --------------------------------------------------------------------------------------------
 
+
 def test_it_sets_category_and_priority_and_a_known_category_triages_a_new_case(operator):
     case = make_incident(category=Category.UNSPECIFIED)
-    case = triage.set_triage(case, operator, category=Category.CONFINEMENT, priority=1,
-                             expected_version=case.version)
+    case = triage.set_triage(case, operator, category=Category.CONFINEMENT, priority=1, expected_version=case.version)
     assert (case.category, case.priority, case.status) == (Category.CONFINEMENT, Priority.P1, Status.TRIAGED)
     assert case.triaged_at is not None and case.claimed_by == operator
     assert kinds(case) == ["created", "triage", "status"]
@@ -139,6 +140,7 @@ def test_it_refuses_an_empty_note(operator):
 
 
 # --- duplicates ----------------------------------------------------------------------------------------
+
 
 def test_it_suggests_open_cases_near_in_space_and_time_with_a_related_category(operator):
     case = make_incident(category=Category.THREAT)
@@ -192,6 +194,7 @@ def test_it_refuses_merging_into_a_case_outside_the_actors_provinces(supervisor_
 
 # --- false reports -------------------------------------------------------------------------------------
 
+
 def test_a_false_report_needs_a_reason(operator):
     with pytest.raises(InvalidInput):
         triage.mark_false_report(make_incident(), operator, " ")
@@ -236,6 +239,7 @@ def test_a_repeat_offenders_next_report_is_an_ordinary_open_case(operator):
 
 # --- referral and closing ------------------------------------------------------------------------------
 
+
 def test_it_refers_with_a_message_in_the_reporters_language(operator):
     case = make_incident(reporter=ReporterFactory(language=Language.ENGLISH))
     case = triage.refer(case, operator, Hotline.MEDICAL_1669, note="chest pain")
@@ -270,6 +274,7 @@ def test_it_refuses_closing_without_an_outcome_or_from_new(operator):
 
 
 # --- hand-over at shift change -------------------------------------------------------------------------
+
 
 def test_the_holder_hands_a_case_over(operator, other_operator):
     case = triage.claim(make_incident(), operator)
@@ -307,6 +312,7 @@ def test_hand_over_all_moves_every_live_claim_and_keeps_what_the_receiver_cannot
 
 # --- writing to the reporter (through #3's outbox) ------------------------------------------------------
 
+
 def outbound(case):
     from incidents.models import Message
 
@@ -318,7 +324,11 @@ def test_a_reply_is_queued_in_the_outbox_and_shows_on_the_timeline(operator):
     triage.reply(case, operator, " เจ้าหน้าที่กำลังไป ")
     (message,) = outbound(case)
     assert (message.text, message.delivery, message.sent_by, message.reporter) == (
-        "เจ้าหน้าที่กำลังไป", "queued", operator, case.reporter)
+        "เจ้าหน้าที่กำลังไป",
+        "queued",
+        operator,
+        case.reporter,
+    )
     assert IncidentEvent.objects.filter(incident=case, kind="message").exists()
     assert Incident.objects.get(pk=case.pk).claimed_by == operator
 

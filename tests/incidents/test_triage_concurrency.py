@@ -41,15 +41,19 @@ def race(*calls):
 
 @pytest.fixture
 def two_operators(db):
-    return (ensure_staff("op_a", role=Role.OPERATOR, password="x-long-password").user,
-            ensure_staff("op_b", role=Role.OPERATOR, password="x-long-password").user)
+    return (
+        ensure_staff("op_a", role=Role.OPERATOR, password="x-long-password").user,
+        ensure_staff("op_b", role=Role.OPERATOR, password="x-long-password").user,
+    )
 
 
 def test_two_claims_at_once_exactly_one_succeeds(two_operators):
     a, b = two_operators
     case = make_incident()
-    results = race(lambda: triage.claim(case.pk, a, expected_version=case.version),
-                   lambda: triage.claim(case.pk, b, expected_version=case.version))
+    results = race(
+        lambda: triage.claim(case.pk, a, expected_version=case.version),
+        lambda: triage.claim(case.pk, b, expected_version=case.version),
+    )
     won = [r for r in results if isinstance(r, Incident)]
     refused = [r for r in results if isinstance(r, ActionRefused)]
     assert len(won) == 1 and len(refused) == 1, results
@@ -61,8 +65,10 @@ def test_two_claims_at_once_exactly_one_succeeds(two_operators):
 def test_refer_and_false_report_at_once_never_half_apply(two_operators):
     a, b = two_operators
     case = make_incident()
-    results = race(lambda: triage.refer(case.pk, a, "191", expected_version=case.version),
-                   lambda: triage.mark_false_report(case.pk, b, "prank", expected_version=case.version))
+    results = race(
+        lambda: triage.refer(case.pk, a, "191", expected_version=case.version),
+        lambda: triage.mark_false_report(case.pk, b, "prank", expected_version=case.version),
+    )
     assert sum(isinstance(r, Incident) for r in results) == 1, results
     fresh = Incident.objects.select_related("reporter").get(pk=case.pk)
     if fresh.status == "referred":

@@ -14,7 +14,11 @@ class Command(BaseCommand):
         parser.add_argument("name", help="who uses it, e.g. '191 Chiang Mai CAD'")
         parser.add_argument("--role", help=f"one of: {', '.join(Role.values)}")
         parser.add_argument(
-            "--province", action="append", default=[], dest="provinces", metavar="CODE",
+            "--province",
+            action="append",
+            default=[],
+            dest="provinces",
+            metavar="CODE",
             help="DOPA province code the token covers; repeat for several; none means national",
         )
         parser.add_argument("--agency", metavar="CODE", help="the agency of a responder token")
@@ -40,8 +44,13 @@ class Command(BaseCommand):
             if agency is None:
                 raise CommandError(f"Unknown agency {options['agency']!r}.")
         try:
-            issued = issue_token(name, role=options["role"], provinces=options["provinces"], agency=agency,
-                                 rate_limit_per_minute=options["per_minute"])
+            issued = issue_token(
+                name,
+                role=options["role"],
+                provinces=options["provinces"],
+                agency=agency,
+                rate_limit_per_minute=options["per_minute"],
+            )
         except StaffError as exc:
             raise CommandError(str(exc)) from exc
         self.stderr.write(f"Created API token {name!r}. Copy it now; only its hash is kept:")

@@ -19,8 +19,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="Keep checking until stopped.")
-        parser.add_argument("--interval", type=float, default=None,
-                            help="Seconds between checks (default: settings.DEADLINE_CHECK_SECONDS).")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="Seconds between checks (default: settings.DEADLINE_CHECK_SECONDS).",
+        )
 
     def handle(self, *args, loop: bool = False, interval: float | None = None, **options):
         interval = interval or settings.DEADLINE_CHECK_SECONDS

@@ -12,7 +12,11 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, help=f"one of: {', '.join(Role.values)}")
         parser.add_argument("--password", help="set (or reset) the password")
         parser.add_argument(
-            "--province", action="append", default=[], dest="provinces", metavar="CODE",
+            "--province",
+            action="append",
+            default=[],
+            dest="provinces",
+            metavar="CODE",
             help="DOPA province code this person covers; repeat for several; none means national",
         )
         parser.add_argument("--agency", metavar="CODE", help="the agency a responder belongs to")

@@ -247,8 +247,11 @@ def test_it_keeps_every_quick_reply_label_within_lines_20_characters():
         labels = [texts.say(language, key) for key in texts.TEXTS[language] if key.startswith("btn_")]
         labels += list(texts.CATEGORY_LABELS[language].values())
         assert labels and all(1 <= len(label) <= 20 for label in labels), labels
-        items = (texts.category_buttons(language, with_location=True) + texts.details_buttons(language, first=True)
-                 + texts.cancel_buttons(language))
+        items = (
+            texts.category_buttons(language, with_location=True)
+            + texts.details_buttons(language, first=True)
+            + texts.cancel_buttons(language)
+        )
         assert all(len(i["action"]["label"]) <= 20 for i in items)
 
 

@@ -125,8 +125,9 @@ def test_it_never_pushes_to_a_safe_contact_reporter_and_answers_when_they_write(
     reporter = case.reporter
     reporter.safe_contact_only = True
     reporter.save(update_fields=["safe_contact_only"])
-    message = outbox.send_to_reporter(reporter, "ตำรวจกำลังไปที่บ้านค่ะ", incident=case,
-                                      neutral_text=texts.say("th", "neutral_notice"))
+    message = outbox.send_to_reporter(
+        reporter, "ตำรวจกำลังไปที่บ้านค่ะ", incident=case, neutral_text=texts.say("th", "neutral_notice")
+    )
     assert message.text == texts.say("th", "neutral_notice")  # nothing a shared phone's preview should show
     line.work(now=later(120))
     message.refresh_from_db()

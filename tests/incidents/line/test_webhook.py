@@ -165,9 +165,15 @@ async def test_it_answers_through_the_real_asgi_application(fake_line, settings)
     settings.LINE_CHANNEL_SECRET = VECTOR_SECRET
     body = fake.body_of([fake.make_event("follow", USER)])
     communicator = HttpCommunicator(
-        application, "POST", "/line/webhook/", body=body,
-        headers=[(b"content-type", b"application/json"), (b"host", b"127.0.0.1"),
-                 (b"x-line-signature", parser.signature(body, VECTOR_SECRET).encode())],
+        application,
+        "POST",
+        "/line/webhook/",
+        body=body,
+        headers=[
+            (b"content-type", b"application/json"),
+            (b"host", b"127.0.0.1"),
+            (b"x-line-signature", parser.signature(body, VECTOR_SECRET).encode()),
+        ],
     )
     response = await communicator.get_response(timeout=10)
     await communicator.wait(timeout=5)  # let Django finish the request (it closes its DB connection)

@@ -43,7 +43,10 @@ def start_worker(line, tmp_path) -> subprocess.Popen:
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "line_worker", "--interval", "0.05"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -74,8 +77,9 @@ def test_it_processes_after_a_restart_what_a_killed_worker_left(line, tmp_path):
     line.platform.delay = 0
     second = start_worker(line, tmp_path)
     try:
-        wait_for(lambda: LineEvent.objects.filter(state="done").count() == 2
-                 and len(line.platform.delivered(USER)) >= 3)
+        wait_for(
+            lambda: LineEvent.objects.filter(state="done").count() == 2 and len(line.platform.delivered(USER)) >= 3
+        )
     finally:
         second.send_signal(signal.SIGTERM)
         _, errors = second.communicate(timeout=10)
