@@ -114,7 +114,7 @@ async def measure_latency(server_in, server_out, consoles: int, rounds: int) -> 
 
 
 class LineWorker:
-    """`line_worker` in a thread of this process (in production it is its own process): processes the
+    """the worker in a thread of this process (in production it is its own process): processes the
     webhook events daphne stored, replies to the fake LINE platform."""
 
     def __init__(self):
@@ -321,7 +321,7 @@ def main() -> None:
             )
         relay = "Redis" if two else "the consoles' timeline tail (in-memory layer)"
         print(
-            f"\n(b) Signed LINE webhook → line_worker (another process) opens the case → row shown on N "
+            f"\n(b) Signed LINE webhook → the worker (another process) opens the case → row shown on N "
             f"consoles (ms; {args.rounds} cases each; via {relay})"
         )
         print(f"{'N':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")

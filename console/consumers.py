@@ -28,7 +28,7 @@ TAIL_INTERVAL = 0.25  # seconds: one indexed query per process, whatever the num
 
 class EventTail:
     """With the in-memory channel layer (the embedded default: no Redis) a change made in *another*
-    process — `line_worker` opening a case from a LINE event, a management command — is published on that
+    process — the worker opening a case from a LINE event, a management command — is published on that
     process's own layer, which no console hears. This process-wide task reads the timeline for events it
     has not seen and sends them to this process's groups. Consoles drop the events they already had.
     With Redis every process publishes on the shared layer and the tail is not started."""

@@ -5,7 +5,7 @@ counted from the assignment. Missing it raises level 1 (an alert on the console 
 supervisors' screens, a mark on the assignment, a timeline event); still pending at twice the deadline
 raises level 2. Declines alert at once (dispatch.assignments).
 
-`check_deadlines(now)` is the whole rule; `manage.py check_deadlines --loop` runs it every few seconds.
+`check_deadlines(now)` is the whole rule; `manage.py worker` runs it every few seconds.
 Nothing lives in memory: state is the assignment's `assigned_at` and `escalation_level`, so a restarted
 checker raises exactly the alerts still due, and never one twice.
 """

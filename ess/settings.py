@@ -57,8 +57,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "leaflet",
     "template_partials",
-    "django_tasks",
-    "django_tasks_db",
     "ess",
     "incidents",
     "dispatch",
@@ -157,9 +155,6 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- Background work (durable: survives a restart; the same API Django 6 has built in) ------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -228,7 +223,7 @@ ACK_DEADLINE_MINUTES = {
     2: env_int("ACK_DEADLINE_P2_MINUTES", 15),
     3: env_int("ACK_DEADLINE_P3_MINUTES", 60),
 }
-# How often `manage.py check_deadlines --loop` looks.
+# How often the worker (`manage.py worker`) looks for missed acknowledgement deadlines.
 DEADLINE_CHECK_SECONDS = env_int("DEADLINE_CHECK_SECONDS", 15)
 
 LOGGING = {

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("Incidents")
+
+    def ready(self) -> None:
+        from ess import worker
+        from incidents.line import worker as line_worker
+
+        # The LINE inbox, reporters' photos and the outbox, in one slice per round (incidents.line.worker).
+        worker.register("line", line_worker.run_once)

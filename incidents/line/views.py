@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 @login_not_required
 @require_POST
 async def webhook(request: HttpRequest) -> HttpResponse:
-    """Store LINE's events durably and answer 200 at once; `line_worker` does the rest.
+    """Store LINE's events durably and answer 200 at once; the worker (`manage.py worker`) does the rest.
 
     Why it answers as it does:
     - LINE counts a webhook not answered within 2 s as failed, so nothing here calls LINE or runs the

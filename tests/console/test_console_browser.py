@@ -50,7 +50,7 @@ def test_a_signed_line_webhook_opens_a_case_whose_row_and_marker_appear_without_
     )
     with urllib.request.urlopen(request, timeout=5) as response:  # the real webhook, on daphne
         assert response.status == 200
-    # line_worker runs as its own process in production: here a thread of the test process, so the
+    # the worker runs as its own process in production: here a thread of the test process, so the
     # case is announced from outside the server (through Redis, or the console's timeline tail).
     in_thread(line.work)
     case = Incident.objects.get(reporter__line_user_id=citizen)

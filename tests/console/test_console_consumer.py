@@ -176,7 +176,7 @@ async def test_consoles_of_one_process_share_one_render_of_a_change(operator):
 
 
 async def test_a_change_published_in_another_process_still_arrives(operator, monkeypatch, settings):
-    """Without Redis, line_worker's publish goes to its own in-memory layer; the console's tail of the
+    """Without Redis, the worker's publish goes to its own in-memory layer; the console's tail of the
     timeline delivers it anyway (with Redis the shared layer does)."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     communicator, _connected, _code = await connect(operator)

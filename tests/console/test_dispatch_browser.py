@@ -29,7 +29,7 @@ def test_it_shows_an_assignment_live_on_the_responders_phone_and_the_console_and
     operator,
     responder_bkk,
 ):
-    # The test process sends the outbox (as line_worker would) to the fake LINE platform.
+    # The test process sends the outbox (as the worker would) to the fake LINE platform.
     settings.LINE_API_BASE_URL = settings.LINE_DATA_API_BASE_URL = fake_line.url
     Responder.objects.filter(user=responder_bkk).update(on_duty=True)
     reporter = ReporterFactory(language=Language.THAI)

@@ -80,13 +80,12 @@ def test_it_raises_one_level_per_pass_after_a_long_outage(agencies):
     assert [e.level for e in check_deadlines(late)] == [2]
 
 
-def test_it_runs_as_a_command_that_picks_up_where_it_stopped(agencies, capsys):
+def test_it_runs_in_the_worker_and_picks_up_where_it_stopped(agencies):
     incident, a = _assign(agencies)
     Assignment.objects.filter(pk=a.pk).update(assigned_at=timezone.now() - timedelta(minutes=6))
-    call_command("check_deadlines")
-    assert "level 1" in capsys.readouterr().out
-    call_command("check_deadlines")  # a restart: nothing raised twice
-    assert capsys.readouterr().out == ""
+    call_command("worker", "--once", "--only", "deadlines")
+    assert [alert["level"] for alert in _alerts(incident)] == [1]
+    call_command("worker", "--once", "--only", "deadlines")  # a restart: nothing raised twice
     assert len(_alerts(incident)) == 1
 
 

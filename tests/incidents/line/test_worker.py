@@ -1,4 +1,4 @@
-"""The worker is a real `manage.py line_worker` process here: killed (SIGKILL) after the webhook answered
+"""The worker is a real `manage.py worker` process here: killed (SIGKILL) after the webhook answered
 and while it was working on the event, then started again. Nothing is lost, nothing is doubled."""
 
 import os
@@ -42,7 +42,7 @@ def start_worker(line, tmp_path) -> subprocess.Popen:
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
     return subprocess.Popen(
-        [sys.executable, "manage.py", "line_worker", "--interval", "0.05"],
+        [sys.executable, "manage.py", "worker", "--interval", "0.05"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

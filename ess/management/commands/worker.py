@@ -1,0 +1,53 @@
+"""All background work in one command: `python manage.py worker` (ess.worker lists the jobs).
+
+Run one next to the web server; run more for throughput or availability — they coordinate through the
+database. SIGTERM or SIGINT: the worker finishes the job slice it is in and exits.
+"""
+
+import logging
+import signal
+import threading
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ess import worker
+
+log = logging.getLogger("ess.worker")
+
+
+class Command(BaseCommand):
+    help = (
+        "Do the background work: process the LINE events the webhook stored, fetch reporters' photos, send the "
+        "outbox, raise acknowledgement deadlines (and whatever else the apps register). Several may run at once."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=0.25, help="Seconds to wait when idle.")
+        parser.add_argument("--once", action="store_true", help="Do what is due, then exit.")
+        parser.add_argument(
+            "--only", action="append", default=[], metavar="JOB", help="Run only this job (repeatable)."
+        )
+
+    def handle(self, *args, interval: float, once: bool, only: list[str], **options):
+        selected = worker.jobs()
+        if only:
+            unknown = set(only) - {job.name for job in selected}
+            if unknown:
+                names = ", ".join(job.name for job in selected)
+                raise CommandError(f"Unknown job {', '.join(sorted(unknown))}; the jobs are: {names}")
+            selected = [job for job in selected if job.name in only]
+        runner = worker.Worker(selected)
+        woken = threading.Event()
+
+        def stop(signum, frame):
+            runner.stopping = True
+            woken.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        log.info("worker started: %s", ", ".join(job.name for job in selected))
+        if once:
+            runner.run_once()
+        else:
+            runner.run_forever(interval, wait=woken.wait)
+        log.info("worker stopped")

@@ -1,0 +1,80 @@
+"""The background worker's jobs: one `manage.py worker` runs every job the apps register.
+
+Each app registers what it needs done after a response in its AppConfig.ready (the LINE inbox, photos and
+outbox in incidents; acknowledgement deadlines in dispatch), so this module knows no app and the
+dependency direction (ess ← incidents ← dispatch) holds. Several workers may run at once: each job
+coordinates through the database (row locks, state columns), never through this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+log = logging.getLogger("ess.worker")
+
+
+@dataclass(frozen=True)
+class Job:
+    """`run(now)` does what is due and returns how much it did (0: nothing to do). `every()` is the least
+    number of seconds between two runs (0: every round); a callable, so settings are read when it runs."""
+
+    name: str
+    run: Callable
+    every: Callable[[], float]
+
+
+_JOBS: dict[str, Job] = {}
+
+
+def register(name: str, run: Callable, *, every: Callable[[], float] | float = 0.0) -> None:
+    """Register (or replace: ready() may run twice in tests) the job called `name`."""
+    interval = every if callable(every) else (lambda: float(every))
+    _JOBS[name] = Job(name, run, interval)
+
+
+def jobs() -> list[Job]:
+    return list(_JOBS.values())
+
+
+class Worker:
+    """Runs the registered jobs round after round until told to stop.
+
+    A job that raises is logged and tried again next time (the database may be away for a moment); it
+    never stops the others. Stopping (SIGTERM) is checked between jobs and while idle, so the worker
+    finishes what it is doing — one job's slice of work — and exits well within a container's grace period.
+    """
+
+    def __init__(self, selected: list[Job] | None = None, clock: Callable[[], float] = time.monotonic):
+        self.jobs = selected if selected is not None else jobs()
+        self.clock = clock
+        self.last_run: dict[str, float] = {}
+        self.stopping = False
+
+    def run_once(self, now=None) -> int:
+        done = 0
+        for job in self.jobs:
+            if self.stopping:
+                break
+            started = self.clock()
+            last = self.last_run.get(job.name)
+            if last is not None and started - last < job.every():
+                continue
+            self.last_run[job.name] = started
+            try:
+                done += job.run(now or timezone.now()) or 0
+            except Exception:
+                log.exception("worker job %s failed; it is tried again next round", job.name)
+        return done
+
+    def run_forever(self, idle: float, wait: Callable[[float], object] = time.sleep) -> None:
+        while not self.stopping:
+            # As a request would: drop a connection the database closed (a restart) or that is too old.
+            close_old_connections()
+            if not self.run_once() and not self.stopping:
+                wait(idle)
