@@ -10,7 +10,8 @@ from incidents.lifecycle import MILESTONES, TRANSITIONS, allowed_next, can_trans
 from incidents.models import Incident, IncidentEvent, Status
 from tests.factories import make_incident
 
-LEGAL = [(a, b) for a, targets in TRANSITIONS.items() for b in targets]
+# Sorted: xdist workers must collect the same tests in the same order (a frozenset has no fixed order).
+LEGAL = [(a, b) for a, targets in TRANSITIONS.items() for b in sorted(targets)]
 ILLEGAL = [(a, b) for a, b in itertools.product(Status.values, Status.values) if b not in TRANSITIONS[a]]
 
 
