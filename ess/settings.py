@@ -205,6 +205,8 @@ LINE_API_BASE_URL = env_url("LINE_API_BASE_URL", "https://api.line.me", ("https"
 LINE_DATA_API_BASE_URL = env_url("LINE_DATA_API_BASE_URL", "https://api-data.line.me", ("https", "http"))
 # Each call to LINE gives up after this long; the outbox retries with back-off (incidents.line.outbox).
 LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
+# The Thai TrueType font the rich menu's image is drawn with (manage.py line_setup); Debian: fonts-thai-tlwg.
+LINE_RICH_MENU_FONT = env_str("LINE_RICH_MENU_FONT", "/usr/share/fonts/truetype/tlwg/Loma-Bold.ttf")
 # LINE's bodies are a few kB; anything far bigger is refused (413) before it is read.
 LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
 # LINE may deliver a reporter's events out of order in separate requests: the worker waits this long
