@@ -1,12 +1,13 @@
 """The production smoke test: what `.ci/production` checks against the README's own processes.
 
-It speaks to daphne as the TLS reverse proxy would (`X-Forwarded-Proto: https`, as deploy/nginx/ess.conf
-sets it), and as a browser and LINE would: the login page and every static file the staff pages link
-(200, hashed names, cached for a year), /healthz/, /metrics, a signed LINE webhook that opens a case,
-and a console websocket that sees that case arrive. Exits non-zero naming the first thing that failed.
+It goes through the reverse proxy (deploy/nginx/ess.conf, on loopback with a self-signed certificate) as a
+browser and LINE would: the login page and every static file the staff pages link (200, hashed names,
+cached for a year), /healthz/, /metrics, a signed LINE webhook that opens a case, and a console websocket
+(upgraded by the proxy) that sees that case arrive. Exits non-zero naming the first thing that failed.
 
-Settings come from the environment the processes were started with, plus SMOKE_URL (daphne's address),
-SMOKE_USER and SMOKE_PASSWORD (an admin account), and LINE_API_BASE_URL (the fake LINE platform).
+Settings come from the environment the processes were started with, plus SMOKE_URL (the proxy's HTTPS
+address), SMOKE_HTTP_URL (the proxy's plain-HTTP address), SMOKE_DIRECT_URL (one daphne, behind the
+proxy), SMOKE_USER and SMOKE_PASSWORD (an admin account), and LINE_API_BASE_URL (the fake LINE platform).
 """
 
 import asyncio
@@ -25,9 +26,9 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 BASE = os.environ["SMOKE_URL"].rstrip("/")
-HOST = urlsplit(BASE).netloc
-ORIGIN = f"https://{HOST}"
-PROXY = {"X-Forwarded-Proto": "https"}
+PLAIN = os.environ["SMOKE_HTTP_URL"].rstrip("/")
+DIRECT = os.environ["SMOKE_DIRECT_URL"].rstrip("/")
+ORIGIN = BASE
 ONE_YEAR = 365 * 24 * 60 * 60
 HASHED = re.compile(r"\.[0-9a-f]{12}\.\w+$")  # the manifest storage's content hash in the name
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
@@ -78,7 +79,7 @@ async def static_files(session: aiohttp.ClientSession, pages: dict[str, str]) ->
     while wanted:
         path = wanted.pop()
         seen.add(path)
-        async with session.get(BASE + path, headers=PROXY, allow_redirects=False) as response:
+        async with session.get(BASE + path, allow_redirects=False) as response:
             body = await response.read()
             check(response.status == 200, f"{path} answers 200 (got {response.status})")
             check(bool(HASHED.search(path)), f"{path} has a content hash in its name")
@@ -97,9 +98,9 @@ async def static_files(session: aiohttp.ClientSession, pages: dict[str, str]) ->
 
 async def login(session: aiohttp.ClientSession) -> str:
     url = BASE + "/accounts/login/"
-    async with session.get(url, headers=PROXY, allow_redirects=False) as response:
+    async with session.get(url, allow_redirects=False) as response:
         html = await response.text()
-        check(response.status == 200, "the login page answers 200 behind the proxy")
+        check(response.status == 200, "the login page answers 200 through the proxy")
         check("max-age=" in response.headers.get("Strict-Transport-Security", ""), "the login page sends HSTS")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     check(token is not None, "the login form carries a CSRF token")
@@ -108,7 +109,7 @@ async def login(session: aiohttp.ClientSession) -> str:
         "password": os.environ["SMOKE_PASSWORD"],
         "csrfmiddlewaretoken": token[1],
     }
-    headers = {**PROXY, "Referer": ORIGIN + "/accounts/login/", "Origin": ORIGIN}
+    headers = {"Referer": ORIGIN + "/accounts/login/", "Origin": ORIGIN}
     async with session.post(url, data=form, headers=headers, allow_redirects=False) as response:
         check(response.status == 302, f"the login form accepts the admin (got {response.status})")
     return html
@@ -137,13 +138,13 @@ async def webhook_opens_a_case(session: aiohttp.ClientSession) -> None:
         },
     }
     body = json.dumps({"destination": "U" + "0" * 32, "events": [event]}, separators=(",", ":")).encode()
-    ws_url = BASE.replace("http://", "ws://") + "/ws/console/"
+    ws_url = BASE.replace("https://", "wss://") + "/ws/console/"
     async with session.ws_connect(ws_url, headers={"Origin": ORIGIN}, heartbeat=None) as ws:
-        print("ok  the console websocket is open")
-        forged = {**PROXY, "Content-Type": "application/json", "X-Line-Signature": signature(body + b" ")}
+        print("ok  the console websocket is open (upgraded through the proxy)")
+        forged = {"Content-Type": "application/json", "X-Line-Signature": signature(body + b" ")}
         async with session.post(BASE + "/line/webhook/", data=body, headers=forged) as response:
             check(response.status == 401, "a webhook with a wrong signature is refused (401)")
-        signed = {**PROXY, "Content-Type": "application/json", "X-Line-Signature": signature(body)}
+        signed = {"Content-Type": "application/json", "X-Line-Signature": signature(body)}
         async with session.post(BASE + "/line/webhook/", data=body, headers=signed) as response:
             check(response.status == 200, f"the signed webhook answers 200 (got {response.status})")
         deadline = time.monotonic() + 30
@@ -168,11 +169,11 @@ async def webhook_opens_a_case(session: aiohttp.ClientSession) -> None:
 
 async def metrics(session: aiohttp.ClientSession) -> None:
     token = os.environ.get("METRICS_TOKEN", "")
-    async with session.get(BASE + "/metrics", headers=PROXY) as response:
+    async with session.get(BASE + "/metrics") as response:
         check(response.status in (403, 404), f"/metrics without the token is refused (got {response.status})")
     if not token:
         return
-    headers = {**PROXY, "Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}"}
     async with session.get(BASE + "/metrics", headers=headers) as response:
         text = await response.text()
         check(response.status == 200, "/metrics with the token answers 200")
@@ -180,18 +181,24 @@ async def metrics(session: aiohttp.ClientSession) -> None:
 
 
 async def main() -> None:
-    jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[BASE, BASE.replace("http://", "ws://")])
+    jar = aiohttp.CookieJar(unsafe=True)  # unsafe: cookies for an IP address host (127.0.0.1)
     timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(cookie_jar=jar, timeout=timeout) as session:
-        async with session.get(BASE + "/accounts/login/", allow_redirects=False) as response:
+    connector = aiohttp.TCPConnector(ssl=False)  # the proxy's certificate is self-signed
+    async with aiohttp.ClientSession(cookie_jar=jar, timeout=timeout, connector=connector) as session:
+        async with session.get(PLAIN + "/accounts/login/", allow_redirects=False) as response:
             location = response.headers.get("Location", "")
-            check(response.status == 301 and location.startswith("https://"), "plain HTTP is sent to HTTPS")
-        async with session.get(BASE + "/healthz/") as response:
+            check(response.status == 301 and location.startswith("https://"), "the proxy sends plain HTTP to HTTPS")
+        async with session.get(DIRECT + "/accounts/login/", allow_redirects=False) as response:
+            location = response.headers.get("Location", "")
+            check(response.status == 301 and location.startswith("https://"), "so does the app (SECURE_SSL_REDIRECT)")
+        async with session.get(DIRECT + "/healthz/") as response:
             health = await response.json()
-            check(response.status == 200 and health.get("status") == "ok", f"/healthz/ is healthy: {health}")
+            check(response.status == 200 and health.get("status") == "ok", f"/healthz/ over plain HTTP: {health}")
+        async with session.get(BASE + "/healthz/") as response:
+            check(response.status == 200, "/healthz/ through the proxy")
         pages = {"/accounts/login/": await login(session)}
         for path in PAGES:
-            async with session.get(BASE + path, headers=PROXY, allow_redirects=False) as response:
+            async with session.get(BASE + path, allow_redirects=False) as response:
                 pages[path] = await response.text()
                 check(response.status == 200, f"{path} answers 200 (got {response.status})")
         await static_files(session, pages)
