@@ -35,4 +35,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz/' % os.environ.get('PORT', '8000'), timeout=4)"]
 # The web server; compose.yaml's worker service runs `.venv/bin/python manage.py worker` from the same image.
-CMD [".venv/bin/daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "ess.asgi:application"]
+CMD [".venv/bin/python", "-m", "ess.server", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "ess.asgi:application"]

@@ -42,14 +42,14 @@ def readme_commands() -> dict[str, list[str]]:
     lines = readme_block()
     assert lines[0].startswith("set -a;"), "the block starts by loading the settings file"
     assert lines[1] == "bin/setup"
-    release = [normal(line) for line in lines[2:] if not line.endswith("&") and "daphne" not in line]
+    release = [normal(line) for line in lines[2:] if not line.endswith("&") and "ess.server" not in line]
     worker = [normal(line) for line in lines if line.endswith("&")]
-    web = [normal(line) for line in lines if "daphne" in line]
+    web = [normal(line) for line in lines if "ess.server" in line]
     assert len(worker) == 1 and len(web) == 1 and len(release) == 3
     return {"release": release, "worker": worker, "web": web}
 
 
-def test_the_readme_block_releases_then_starts_the_worker_and_daphne():
+def test_the_readme_block_releases_then_starts_the_worker_and_the_web_server():
     commands = readme_commands()
     assert commands["release"] == [
         ".venv/bin/python manage.py migrate --noinput",
@@ -57,7 +57,7 @@ def test_the_readme_block_releases_then_starts_the_worker_and_daphne():
         ".venv/bin/python manage.py check --deploy --fail-level WARNING",
     ]
     assert commands["worker"] == [".venv/bin/python manage.py worker"]
-    assert commands["web"] == [".venv/bin/daphne -b HOST -p PORT --proxy-headers ess.asgi:application"]
+    assert commands["web"] == [".venv/bin/python -m ess.server -b HOST -p PORT --proxy-headers ess.asgi:application"]
 
 
 def test_the_procfile_runs_the_readme_commands():
