@@ -15,9 +15,10 @@ os.environ.setdefault("LINE_CHANNEL_ACCESS_TOKEN", "test-access-token")
 os.environ.setdefault("ESS_DEMO", "1")
 
 # Channel-layer groups and cache keys are per test run and per xdist worker: two runs on one Redis (CI and a
-# developer, or `-n 2`'s workers) must not hear each other's consoles. The live servers a test starts
-# inherit the environment, so they share their own test process's prefix.
-os.environ.setdefault("REDIS_PREFIX", f"ess-test-{os.getpid()}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+# developer, or `-n 2`'s workers) must not hear each other's consoles. xdist workers and the live servers a
+# test starts inherit the run id; each worker adds its own name, which its live servers inherit too.
+os.environ.setdefault("ESS_TEST_RUN_ID", str(os.getpid()))
+os.environ["REDIS_PREFIX"] = f"ess-test-{os.environ['ESS_TEST_RUN_ID']}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 from ess.settings import *  # noqa: E402, F403
 from ess.settings import STORAGES  # noqa: E402
