@@ -32,7 +32,8 @@ RUN bin/setup \
 
 USER 10001
 EXPOSE 8000
+# The probe names the site (ALLOWED_HOSTS' first name): Django answers 400 to a Host it does not serve.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz/' % os.environ.get('PORT', '8000'), timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:%s/healthz/' % os.environ.get('PORT', '8000'), headers={'Host': os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0]}), timeout=4)"]
 # The web server; compose.yaml's worker service runs `.venv/bin/python manage.py worker` from the same image.
 CMD [".venv/bin/python", "-m", "ess.server", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "ess.asgi:application"]
