@@ -1,19 +1,24 @@
 """A fake LINE platform on loopback: for the tests, and for the demo's phone simulator (/dev/line/).
 
 It is a small WSGI app that answers the parts of the Messaging API and the data API that ESS calls
-(reply, push, loading animation, profile, message content) the way LINE documents them — single-use
-reply tokens, 409 for a repeated `X-Line-Retry-Key`, 202 while content is being prepared — and
-records every call. It can be told to fail (5xx, 429) or to be slow. It also plays the citizen's
+(reply, push, loading animation, profile, message content; for `line_setup` the webhook endpoint, its
+test call and rich menus) the way LINE documents them — single-use reply tokens, 409 for a repeated
+`X-Line-Retry-Key`, 202 while content is being prepared, LINE's limits on rich menus and their images —
+and records every call. It can be told to fail (5xx, 429) or to be slow. It also plays the citizen's
 phone: it hands out reply tokens, keeps what the bot sent to each user, and builds properly signed
 webhook bodies shaped like LINE's documented events.
 
 Serve it with `serve()` (a threaded wsgiref server on 127.0.0.1:0) or `manage.py fake_line`.
 """
 
+import datetime as dt
+import io
 import json
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
@@ -153,6 +158,16 @@ class FakeLine:
     _used_tokens: set = field(default_factory=set)
     _retry_keys: dict = field(default_factory=dict)  # retry key → request id
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    # The channel: its webhook, its rich menus (LINE keeps up to 1000), and the default one.
+    channel_secret: str = ""  # signs the webhook test call; "" signs with a secret nobody has
+    webhook_endpoint: str = ""
+    webhook_active: bool = True  # the console's "Use webhook" switch (not settable through the API)
+    richmenus: dict = field(default_factory=dict)  # id → rich menu object (with richMenuId)
+    richmenu_images: dict = field(default_factory=dict)  # id → (bytes, content type)
+    default_richmenu: str = ""
+    # How the test call reaches the webhook: (url, body, headers) → HTTP status. Tests swap in Django's
+    # test client; by default it is a real HTTP POST.
+    deliver: object = None
 
     # --- controls ---
 
@@ -203,12 +218,14 @@ class FakeLine:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):  # WSGI keeps it outside the HTTP_ variables
+            headers["content-type"] = environ["CONTENT_TYPE"]
         if path.startswith("/_fake/"):
             status, payload, content_type = self._simulator(method, path, raw, environ)
             body = None
         else:
             body = _json(raw)
-            status, payload, content_type = self._api(method, path, headers, body)
+            status, payload, content_type = self._api(method, path, headers, body, raw)
             with self._lock:
                 self.calls.append(Call(method, path, headers, body, status))
             if self.delay:
@@ -230,7 +247,7 @@ class FakeLine:
                     return item[1]
         return None
 
-    def _api(self, method: str, path: str, headers: dict, body: dict | None):
+    def _api(self, method: str, path: str, headers: dict, body: dict | None, raw: bytes = b""):
         if headers.get("authorization", "") in ("", "Bearer "):
             return 401, {"message": "Authentication failed"}, "application/json"
         failure = self._failure(path)
@@ -252,7 +269,115 @@ class FakeLine:
             return 200, profile, "application/json"
         if match := re.fullmatch(r"/v2/bot/message/(\w+)/content", path):
             return self._content(match[1])
+        if path.startswith(("/v2/bot/channel/webhook/", "/v2/bot/richmenu", "/v2/bot/user/all/richmenu")):
+            return self._channel(method, path, headers, body, raw)
         return 404, {"message": "Not found"}, "application/json"
+
+    # --- the channel's set-up: webhook endpoint and rich menus ---
+
+    def _channel(self, method: str, path: str, headers: dict, body: dict | None, raw: bytes):
+        body = body or {}
+        with self._lock:
+            if path == "/v2/bot/channel/webhook/endpoint":
+                if method == "PUT":
+                    endpoint = body.get("endpoint")
+                    if not isinstance(endpoint, str) or not endpoint.startswith("https://") or len(endpoint) > 500:
+                        return 400, {"message": "Invalid webhook endpoint URL"}, "application/json"
+                    self.webhook_endpoint = endpoint
+                    return 200, {}, "application/json"
+                if method == "GET":
+                    return 200, {"endpoint": self.webhook_endpoint, "active": self.webhook_active}, "application/json"
+            if path == "/v2/bot/channel/webhook/test" and method == "POST":
+                endpoint = body.get("endpoint") or self.webhook_endpoint
+                if not endpoint:
+                    return 400, {"message": "Webhook endpoint is not set"}, "application/json"
+            if path == "/v2/bot/richmenu/list" and method == "GET":
+                return 200, {"richmenus": list(self.richmenus.values())}, "application/json"
+            if path in ("/v2/bot/richmenu", "/v2/bot/richmenu/validate") and method == "POST":
+                problem = _richmenu_problem(body)
+                if problem:
+                    return 400, {"message": "The request body has 1 error(s)", "details": [problem]}, "application/json"
+                if path.endswith("/validate"):
+                    return 200, {}, "application/json"
+                if len(self.richmenus) >= 1000:
+                    return (
+                        400,
+                        {"message": "Can't create a rich menu: the limit of 1000 is reached"},
+                        "application/json",
+                    )
+                menu_id = f"richmenu-{uuid.uuid4().hex}"
+                self.richmenus[menu_id] = {"richMenuId": menu_id, **body}
+                return 200, {"richMenuId": menu_id}, "application/json"
+            if path == "/v2/bot/user/all/richmenu" and method == "GET":
+                if not self.default_richmenu:
+                    return 404, {"message": "no default richmenu"}, "application/json"
+                return 200, {"richMenuId": self.default_richmenu}, "application/json"
+            if path == "/v2/bot/user/all/richmenu" and method == "DELETE":
+                self.default_richmenu = ""
+                return 200, {}, "application/json"
+            if match := re.fullmatch(r"/v2/bot/user/all/richmenu/([\w-]+)", path):
+                if method != "POST" or match[1] not in self.richmenus:
+                    return 404, {"message": "richmenu not found"}, "application/json"
+                if match[1] not in self.richmenu_images:
+                    return 400, {"message": "must upload richmenu image before applying it to user"}, "application/json"
+                self.default_richmenu = match[1]
+                return 200, {}, "application/json"
+            if match := re.fullmatch(r"/v2/bot/richmenu/([\w-]+)/content", path):
+                menu = self.richmenus.get(match[1])
+                if menu is None:
+                    return 404, {"message": "Not found"}, "application/json"
+                if method == "GET":
+                    if match[1] not in self.richmenu_images:
+                        return 404, {"message": "Not found"}, "application/json"
+                    data, content_type = self.richmenu_images[match[1]]
+                    return 200, data, content_type
+                if method == "POST":
+                    if match[1] in self.richmenu_images:
+                        return (
+                            400,
+                            {"message": "An image has already been uploaded to the richmenu"},
+                            "application/json",
+                        )
+                    problem = _richmenu_image_problem(raw, headers.get("content-type", ""), menu)
+                    if problem:
+                        return 400, {"message": problem}, "application/json"
+                    self.richmenu_images[match[1]] = (raw, headers.get("content-type", ""))
+                    return 200, {}, "application/json"
+            if match := re.fullmatch(r"/v2/bot/richmenu/([\w-]+)", path):
+                if match[1] not in self.richmenus:
+                    return 404, {"message": "richmenu not found"}, "application/json"
+                if method == "GET":
+                    return 200, self.richmenus[match[1]], "application/json"
+                if method == "DELETE":
+                    del self.richmenus[match[1]]
+                    self.richmenu_images.pop(match[1], None)
+                    if self.default_richmenu == match[1]:
+                        self.default_richmenu = ""
+                    return 200, {}, "application/json"
+        if path == "/v2/bot/channel/webhook/test" and method == "POST":
+            # Outside the lock: LINE waits for the webhook's answer (which may call back into the fake).
+            return self._test_webhook(endpoint)
+        return 404, {"message": "Not found"}, "application/json"
+
+    def _test_webhook(self, endpoint: str):
+        """As LINE does: POST an empty, signed event list to the endpoint and report how it answered."""
+        body = json.dumps({"destination": "U" + "0" * 32, "events": []}, separators=(",", ":")).encode()
+        secret = self.channel_secret or uuid.uuid4().hex
+        headers = {"Content-Type": "application/json", "X-Line-Signature": signature(body, secret)}
+        try:
+            status = (self.deliver or _http_deliver)(endpoint, body, headers)
+        except OSError as exc:
+            status, reason = 0, f"{type(exc).__name__}: {exc}"
+        else:
+            reason = _REASONS.get(status, "Status")
+        answer = {
+            "success": status == 200,
+            "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "statusCode": status,
+            "reason": reason,
+            "detail": str(status),
+        }
+        return 200, answer, "application/json"
 
     def _sent_messages(self, messages: list) -> dict:
         return {"sentMessages": [{"id": str(uuid.uuid4().int)[:18], "quoteToken": uuid.uuid4().hex} for _ in messages]}
@@ -310,6 +435,76 @@ class FakeLine:
         return 404, {"message": "Not found"}, "application/json"
 
 
+def _http_deliver(url: str, body: bytes, headers: dict) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+# LINE's limits on rich menus (Messaging API reference, "Rich menu object", "Upload rich menu image").
+RICHMENU_MAX_AREAS = 20
+RICHMENU_MAX_IMAGE_BYTES = 1024 * 1024
+_ACTIONS = {"postback", "message", "uri", "datetimepicker", "richmenuswitch"}
+
+
+def _richmenu_problem(menu: dict) -> str:
+    size = menu.get("size") or {}
+    width, height = size.get("width"), size.get("height")
+    if not isinstance(width, int) or not isinstance(height, int) or not 800 <= width <= 2500 or height < 250:
+        return "size: width must be 800-2500 and height at least 250"
+    if width / height < 1.45:
+        return "size: width/height must be at least 1.45"
+    if not isinstance(menu.get("selected"), bool):
+        return "selected: must be a boolean"
+    if not isinstance(menu.get("name"), str) or not 1 <= len(menu["name"]) <= 300:
+        return "name: 1-300 characters"
+    if not isinstance(menu.get("chatBarText"), str) or not 1 <= len(menu["chatBarText"]) <= 14:
+        return "chatBarText: 1-14 characters"
+    areas = menu.get("areas")
+    if not isinstance(areas, list) or not 1 <= len(areas) <= RICHMENU_MAX_AREAS:
+        return f"areas: 1-{RICHMENU_MAX_AREAS} areas"
+    for index, area in enumerate(areas):
+        b = area.get("bounds") or {}
+        if not all(isinstance(b.get(k), int) and b[k] >= 0 for k in ("x", "y", "width", "height")):
+            return f"areas[{index}].bounds: x, y, width, height"
+        if b["x"] + b["width"] > width or b["y"] + b["height"] > height:
+            return f"areas[{index}].bounds: outside the rich menu"
+        action = area.get("action") or {}
+        if action.get("type") not in _ACTIONS:
+            return f"areas[{index}].action.type: {action.get('type')!r} is not allowed in a rich menu"
+        if len(action.get("label", "")) > 20:
+            return f"areas[{index}].action.label: at most 20 characters"
+        if action["type"] == "postback" and not 1 <= len(action.get("data", "")) <= 300:
+            return f"areas[{index}].action.data: 1-300 characters"
+        if action["type"] == "uri" and not re.match(r"(https?|line|tel):", action.get("uri", "")):
+            return f"areas[{index}].action.uri: http, https, line or tel"
+    return ""
+
+
+def _richmenu_image_problem(data: bytes, content_type: str, menu: dict) -> str:
+    from PIL import Image  # only here: the fake's other endpoints need no Pillow
+
+    if content_type.split(";")[0].strip() not in ("image/png", "image/jpeg"):
+        return "Content-Type must be image/png or image/jpeg"
+    if len(data) > RICHMENU_MAX_IMAGE_BYTES:
+        return "The image is larger than 1 MB"
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            picture_format, (width, height) = picture.format, picture.size
+    except OSError:
+        return "The image cannot be read"
+    if picture_format not in ("PNG", "JPEG"):
+        return "The image must be PNG or JPEG"
+    if not 800 <= width <= 2500 or height < 250 or width / height < 1.45:
+        return "The image must be 800-2500 px wide, at least 250 px high, width/height at least 1.45"
+    if (width, height) != (menu["size"]["width"], menu["size"]["height"]):
+        return "The image size does not match the rich menu's size"
+    return ""
+
+
 def _json(raw: bytes) -> dict | None:
     try:
         return json.loads(raw.decode("utf-8")) if raw else None
@@ -322,6 +517,7 @@ _REASONS = {
     202: "Accepted",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     409: "Conflict",
     429: "Too Many Requests",

@@ -9,10 +9,12 @@ class DispatchConfig(AppConfig):
 
     def ready(self) -> None:
         from dispatch import deadlines
-        from ess import worker
+        from dispatch import metrics as dispatch_metrics
+        from ess import metrics, worker
 
         worker.register(
             "deadlines",
             lambda now: len(deadlines.check_deadlines(now)),
             every=lambda: settings.DEADLINE_CHECK_SECONDS,
         )
+        metrics.register("dispatch", dispatch_metrics.collect)

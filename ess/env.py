@@ -61,3 +61,13 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
             + "."
         )
     return value.rstrip("/")
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"The environment variable {name}={raw!r} must be one of: {', '.join(choices)}.")
+    return value

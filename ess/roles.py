@@ -80,7 +80,7 @@ class StaffOnlyMiddleware:
 
     # /api/ authenticates itself (a staff session or a bearer token, api.auth) and answers in JSON;
     # a stray account without a role is refused there with the same rules, as a 403 in JSON.
-    OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz/", "/line/webhook/", "/api/")
+    OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz/", "/metrics", "/line/webhook/", "/api/")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -7,8 +7,10 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self) -> None:
-        from ess import worker
+        from ess import metrics, worker
+        from incidents import metrics as incident_metrics
         from incidents.line import worker as line_worker
 
         # The LINE inbox, reporters' photos and the outbox, in one slice per round (incidents.line.worker).
         worker.register("line", line_worker.run_once)
+        metrics.register("incidents", incident_metrics.collect)

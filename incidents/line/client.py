@@ -123,3 +123,71 @@ def content(message_id: str) -> Content | None:
         return None
     content_type = (response.headers or {}).get("Content-Type", "application/octet-stream")
     return Content(bytes(response.data), content_type.split(";")[0].strip())
+
+
+# --- Channel set-up (manage.py line_setup): the webhook endpoint and the rich menu -----------------
+
+
+def set_webhook_endpoint(url: str) -> None:
+    from linebot.v3.messaging import SetWebhookEndpointRequest
+
+    request = SetWebhookEndpointRequest(endpoint=url)
+    _call("set webhook endpoint", _messaging().set_webhook_endpoint, request, _request_timeout=_timeout())
+
+
+def webhook_endpoint() -> dict:
+    """{"endpoint": …, "active": …}: active is the console's "Use webhook" switch."""
+    return _call("get webhook endpoint", _messaging().get_webhook_endpoint, _request_timeout=_timeout()).to_dict()
+
+
+def test_webhook_endpoint(url: str) -> dict:
+    """LINE's own test call: LINE POSTs an empty, signed webhook to `url` and says how it was answered
+    ({"success", "statusCode", "reason", "detail", "timestamp"})."""
+    from linebot.v3.messaging import TestWebhookEndpointRequest
+
+    request = TestWebhookEndpointRequest(endpoint=url)
+    # LINE waits for our webhook to answer before it answers us: give it more than one LINE timeout.
+    response = _call("test webhook", _messaging().test_webhook_endpoint, request, _request_timeout=_timeout(30))
+    return response.to_dict()
+
+
+def rich_menus() -> list[dict]:
+    response = _call("list rich menus", _messaging().get_rich_menu_list, _request_timeout=_timeout())
+    return [menu.to_dict() for menu in response.richmenus]
+
+
+def default_rich_menu() -> str | None:
+    try:
+        response = _call("default rich menu", _messaging().get_default_rich_menu_id, _request_timeout=_timeout())
+    except LineError as exc:
+        if exc.status == 404:  # no default set
+            return None
+        raise
+    return response.rich_menu_id
+
+
+def create_rich_menu(menu: dict) -> str:
+    from linebot.v3.messaging import RichMenuRequest
+
+    request = RichMenuRequest.from_dict(menu)
+    _call("validate rich menu", _messaging().validate_rich_menu_object, request, _request_timeout=_timeout())
+    return _call("create rich menu", _messaging().create_rich_menu, request, _request_timeout=_timeout()).rich_menu_id
+
+
+def upload_rich_menu_image(rich_menu_id: str, data: bytes, content_type: str = "image/png") -> None:
+    _call(
+        "upload rich menu image",
+        _blob().set_rich_menu_image,
+        rich_menu_id,
+        data,
+        _headers={"Content-Type": content_type},
+        _request_timeout=_timeout(30),
+    )
+
+
+def set_default_rich_menu(rich_menu_id: str) -> None:
+    _call("set default rich menu", _messaging().set_default_rich_menu, rich_menu_id, _request_timeout=_timeout())
+
+
+def delete_rich_menu(rich_menu_id: str) -> None:
+    _call("delete rich menu", _messaging().delete_rich_menu, rich_menu_id, _request_timeout=_timeout())

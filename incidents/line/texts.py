@@ -178,6 +178,9 @@ POSTBACK_OTHER = "ess:other"
 POSTBACK_DETAILS_DONE = "ess:details=done"
 POSTBACK_CANCEL_YES = "ess:cancel=yes"
 POSTBACK_CANCEL_NO = "ess:cancel=no"
+# The "how to use ESS" cards. Also the data of the rich menu's "how to use" area (incidents.line's
+# rich-menu set-up sends it; keep the two the same).
+POSTBACK_HOWTO = "ess:howto"
 
 
 def lang(language: str) -> str:

@@ -15,7 +15,7 @@ PROBE = (
     "import django, json; from django.conf import settings; django.setup(); "
     "print(json.dumps({k: getattr(settings, k) for k in "
     "['DEBUG','SECURE_SSL_REDIRECT','SESSION_COOKIE_SECURE','CSRF_COOKIE_SECURE','ALLOWED_HOSTS',"
-    "'TIME_ZONE','LANGUAGE_CODE','LINE_API_BASE_URL','LINE_DATA_API_BASE_URL']} | "
+    "'TIME_ZONE','LANGUAGE_CODE','LINE_API_BASE_URL','LINE_DATA_API_BASE_URL','SECURE_HSTS_SECONDS']} | "
     "{'DB': settings.DATABASES['default']['ENGINE'], 'LAYER': settings.CHANNEL_LAYERS['default']['BACKEND'],"
     " 'CACHE': settings.CACHES['default']['BACKEND'], 'APPS': settings.INSTALLED_APPS}))"
 )
@@ -89,6 +89,8 @@ def test_it_switches_to_postgresql_and_redis_from_the_environment():
         ({"DEBUG": "1", "REDIS_URL": "127.0.0.1:6379"}, "REDIS_URL"),
         ({"DEBUG": "1", "LINE_API_BASE_URL": "api.line.me"}, "LINE_API_BASE_URL"),
         ({"DEBUG": "1", "CSRF_TRUSTED_ORIGINS": "ess.example.org"}, "CSRF_TRUSTED_ORIGINS"),
+        ({"DEBUG": "1", "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"DEBUG": "1", "SECURE_HSTS_SECONDS": "a year"}, "SECURE_HSTS_SECONDS"),
     ],
 )
 def test_it_refuses_a_wrong_value_naming_the_variable(env, variable):
@@ -102,6 +104,7 @@ def test_it_is_secure_by_default_when_debug_is_off():
     s = loaded(DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="ess.example.org")
     assert s["DEBUG"] is False
     assert (s["SECURE_SSL_REDIRECT"], s["SESSION_COOKIE_SECURE"], s["CSRF_COOKIE_SECURE"]) == (True, True, True)
+    assert s["SECURE_HSTS_SECONDS"] == 365 * 24 * 60 * 60
     assert s["ALLOWED_HOSTS"] == ["ess.example.org"]
 
 
