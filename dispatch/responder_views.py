@@ -6,7 +6,7 @@ assignment (404, as if it did not exist), and every step goes through dispatch.a
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +15,7 @@ from dispatch import assignments as actions
 from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, Responder
 from dispatch.scoping import assignments_for_responder
 from ess.roles import RESPONDER_ROLES, role_required
+from incidents import files
 from incidents.errors import ActionRefused
 from incidents.models import Attachment, Message
 
@@ -81,11 +82,15 @@ def step(request: HttpRequest, pk: int, to_status: str) -> HttpResponse:
 
 @require_GET
 @role_required(*RESPONDER_ROLES)
-def photo(request: HttpRequest, pk: int) -> FileResponse:
-    """A reporter's photo, only for a case assigned (live) to the responder's agency."""
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reporter's photo, only for a case assigned (live) to the responder's agency; only real images
+    inline, anything else a download (incidents.files)."""
     visible = assignments_for_responder(request.user).values("incident_id")
     attachment = get_object_or_404(Attachment, pk=pk, incident_id__in=visible)
-    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type or None)
+    try:
+        return files.file_response(attachment)
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 @require_POST

@@ -1,19 +1,18 @@
 """The LINE webhook, and the staff-only view of reporters' photos."""
 
-import io
 import logging
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from PIL import Image
 
 from ess.roles import CONSOLE_ROLES, province_scope, role_required
+from incidents import files
 from incidents.line import inbox, parser
 from incidents.models import Attachment
 
@@ -65,33 +64,16 @@ async def webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse("OK", content_type="text/plain")
 
 
-THUMBNAIL_SIZE = (320, 320)
-
-
-def _thumbnail(item: Attachment) -> HttpResponse:
-    """A small JPEG of a photo for the console's case view (made on request: photos are few)."""
-    try:
-        with item.file.open("rb") as source, Image.open(source) as image:
-            image.thumbnail(THUMBNAIL_SIZE)
-            out = io.BytesIO()
-            image.convert("RGB").save(out, format="JPEG", quality=80)
-    except (OSError, Image.DecompressionBombError):
-        return HttpResponse(status=415)
-    return HttpResponse(out.getvalue(), content_type="image/jpeg")
-
-
 @role_required(*CONSOLE_ROLES)
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
+def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     """A reporter's photo, for staff who may see the case: never a public MEDIA_URL (DESIGN §4b).
+    Only real images are shown inline; anything else is a download (incidents.files).
     `?thumb=1` gives a JPEG of at most 320 × 320 pixels. The URL: reverse("line:attachment", args=[pk])."""
     item = get_object_or_404(Attachment.objects.select_related("incident"), pk=pk)
     scope = province_scope(request.user)
     if scope is not None and item.incident.province_code not in scope:
         raise Http404
-    if request.GET.get("thumb") and item.content_type.startswith("image/"):
-        response = _thumbnail(item)
-    else:
-        response = FileResponse(item.file.open("rb"), content_type=item.content_type or "application/octet-stream")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    try:
+        return files.file_response(item, thumbnail=bool(request.GET.get("thumb")))
+    except FileNotFoundError:
+        raise Http404 from None
