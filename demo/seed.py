@@ -257,6 +257,8 @@ def seed_accounts(password: str | None = None) -> list[tuple[str, str, str]]:
             agency_code=agency,
             first_name=first,
             last_name=last,
+            # The demo's operator and national supervisor work on every province.
+            national=role in (Role.OPERATOR, Role.SUPERVISOR) and not provinces,
         )
         printed.append((username, chosen or UNCHANGED, role))
     Responder.objects.filter(user__username__in=["responder", "responder_pmj"]).update(

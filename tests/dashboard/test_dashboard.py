@@ -226,7 +226,7 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_cases(client, ad
     def add_cases(n):
         # More operators online too: the staffing card must not ask per operator either.
         for i in range(n // 2):
-            user = ensure_staff(f"op-{n}-{i}", role=Role.OPERATOR).user
+            user = ensure_staff(f"op-{n}-{i}", role=Role.OPERATOR, national=True).user
             Presence.objects.create(user=user, channel_name=f"op-{n}-{i}")
         for i in range(n):
             case = bangkok_case() if i % 2 else chiang_mai_case()

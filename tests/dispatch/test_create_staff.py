@@ -7,7 +7,7 @@ from ess.models import Role, StaffProfile
 
 
 def test_it_creates_an_operator_who_can_log_in(db):
-    call_command("create_staff", "somsri", "--role", "operator", "--password", "pw-12345678")
+    call_command("create_staff", "somsri", "--role", "operator", "--password", "pw-12345678", "--national")
     user = authenticate(username="somsri", password="pw-12345678")
     assert user is not None
     assert user.staff.role == Role.OPERATOR
