@@ -33,7 +33,10 @@ for _origin in CSRF_TRUSTED_ORIGINS:
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only behind a reverse proxy that sets X-Forwarded-Proto on every request (deploy/nginx/ess.conf) may the
+# app believe it: reached directly, anyone could send the header and pass as HTTPS. BEHIND_PROXY=1 says so.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 # Browsers that once saw the site over HTTPS refuse plain HTTP for this long (one year by default when
 # DEBUG is off; 0 switches it off). Whether subdomains and the browsers' preload list are included is
 # the domain owner's decision, not the app's: both default off, and the two checks that ask for them

@@ -98,3 +98,19 @@ def test_national_reach_is_asked_for_explicitly_by_create_staff():
     assert province_scope(User.objects.get(username="sup_none")) == []
     with pytest.raises(StaffError):
         ensure_staff("both", role=Role.SUPERVISOR, provinces=["10"], national=True)
+
+
+def test_case_row_exports_are_for_supervisors_of_their_provinces_and_admins(
+    client, operator, supervisor_cm, admin_user
+):
+    bangkok = make_incident()
+    client.force_login(operator)
+    assert client.get("/dashboard/cases.csv?range=today").status_code == 403
+    assert "/dashboard/cases.csv" not in client.get("/dashboard/").content.decode()
+    assert client.get("/dashboard/").status_code == 200  # operators still read the dashboard
+    client.force_login(supervisor_cm)
+    chiang_mai_only = b"".join(client.get("/dashboard/cases.csv?range=today").streaming_content).decode()
+    assert bangkok.reference not in chiang_mai_only
+    client.force_login(admin_user)
+    everything = b"".join(client.get("/dashboard/cases.csv?range=today").streaming_content).decode()
+    assert bangkok.reference in everything
