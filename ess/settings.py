@@ -49,7 +49,11 @@ SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_AGE = 12 * 60 * 60  # one 12-hour shift
+SESSION_COOKIE_AGE = 12 * 60 * 60  # one 12-hour shift at most, however active
+# Call-centre PCs are shared: a session ends when the browser closes, and after this many minutes without
+# a request (ess.middleware.IdleTimeoutMiddleware; 0 switches the idle limit off).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)
 
 # Demo data, the fake LINE platform and the phone simulator (the demo app): development and demos only.
 ESS_DEMO = env_bool("ESS_DEMO", DEBUG)
@@ -88,6 +92,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logs out a session idle for SESSION_IDLE_TIMEOUT_MINUTES; no-store on every signed-in page.
+    "ess.middleware.IdleTimeoutMiddleware",
+    "ess.middleware.NoStoreMiddleware",
     # Everything needs a login unless the view says @login_not_required (webhook, login, health).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "ess.roles.StaffOnlyMiddleware",
