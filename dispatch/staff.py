@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dispatch.models import Agency, Responder
@@ -58,6 +60,13 @@ def ensure_staff(
         raise StaffError("The username must not be empty.")
 
     User = get_user_model()
+    if password:
+        # The same policy as everywhere (AUTH_PASSWORD_VALIDATORS): 12+ characters, not common, not digits.
+        existing = User.objects.filter(username=username).first() or User(username=username)
+        try:
+            validate_password(password, existing)
+        except ValidationError as exc:
+            raise StaffError("The password is refused: " + " ".join(exc.messages)) from None
     with transaction.atomic():
         user, created = User.objects.get_or_create(username=username)
         if password:
