@@ -221,6 +221,12 @@ LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
 LINE_RICH_MENU_FONT = env_str("LINE_RICH_MENU_FONT", "/usr/share/fonts/truetype/tlwg/Loma-Bold.ttf")
 # LINE's bodies are a few kB; anything far bigger is refused (413) before it is read.
 LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
+# Webhook checks beyond the signature (incidents.line.guard): the bot's user id LINE puts in `destination`
+# (empty: not checked); the age past which an event is dropped (0: off; set it below the inbox purge's age);
+# bad signatures one address may send per minute before it is refused (signed requests are never counted).
+LINE_BOT_USER_ID = env_str("LINE_BOT_USER_ID", "")
+LINE_EVENT_MAX_AGE_SECONDS = env_int("LINE_EVENT_MAX_AGE_SECONDS", 0)
+LINE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE = env_int("LINE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE", 30)
 # LINE may deliver a reporter's events out of order in separate requests: the worker waits this long
 # after receipt before processing an event, so a late older one is taken first.
 LINE_INBOX_SETTLE_MS = env_int("LINE_INBOX_SETTLE_MS", 500)

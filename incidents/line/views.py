@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ess.roles import CONSOLE_ROLES, province_scope, role_required
 from incidents import files
-from incidents.line import inbox, parser
+from incidents.line import guard, inbox, parser
 from incidents.models import Attachment
 
 log = logging.getLogger(__name__)
@@ -50,11 +50,19 @@ async def webhook(request: HttpRequest) -> HttpResponse:
     if len(body) > limit:
         return HttpResponse("body too large", status=413, content_type="text/plain")
 
+    address = request.META.get("REMOTE_ADDR") or "-"
     if not parser.signature_is_valid(body, request.headers.get("X-Line-Signature"), settings.LINE_CHANNEL_SECRET):
-        log.warning("LINE webhook: missing or wrong signature from %s", request.META.get("REMOTE_ADDR"))
+        # Only unsigned requests are limited: a signed one is LINE's and is always taken (incidents.line.guard).
+        if await guard.BadSignatureLimit.blocked(address):
+            return HttpResponse("too many bad signatures", status=429, content_type="text/plain")
+        log.warning("LINE webhook: missing or wrong signature from %s", address)
+        await guard.BadSignatureLimit.count(address)
         return HttpResponse("bad signature", status=401, content_type="text/plain")
+    if not guard.destination_matches(body):
+        log.warning("LINE webhook: signed body for another bot (destination) from %s", address)
+        return HttpResponse("wrong destination", status=403, content_type="text/plain")
     try:
-        events = parser.parse_body(body)
+        events = guard.fresh_events(parser.parse_body(body))
     except parser.BadWebhook as exc:
         log.warning("LINE webhook: signed but malformed body: %s", exc)
         return HttpResponse("not a LINE webhook", status=400, content_type="text/plain")
