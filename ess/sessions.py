@@ -6,15 +6,25 @@ deactivating the account, or changing its staff profile (role, provinces, nation
 page or the new scope. A consumer also re-checks the session before answering a catch-up request.
 """
 
+import time
+
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_save
 from django.utils.crypto import constant_time_compare
 
 from ess import live
+from ess.middleware import IdleTimeoutMiddleware
 from ess.models import StaffProfile
 
 CLOSE_SESSION_ENDED = 4401
+
+
+def _logged_in(sender, request, user, **kwargs):
+    # The idle clock starts at login (ess.middleware.IdleTimeoutMiddleware), saved with the new session,
+    # so the first requests after it write nothing.
+    if request is not None and hasattr(request, "session"):
+        request.session[IdleTimeoutMiddleware.KEY] = time.time()
 
 
 def _logged_out(sender, request, user, **kwargs):
@@ -33,6 +43,7 @@ def _profile_saved(sender, instance, created, **kwargs):
 
 
 def connect_signals() -> None:
+    user_logged_in.connect(_logged_in, dispatch_uid="ess.sessions.logged_in")
     user_logged_out.connect(_logged_out, dispatch_uid="ess.sessions.logged_out")
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="ess.sessions.user_saved")
     post_save.connect(_profile_saved, sender=StaffProfile, dispatch_uid="ess.sessions.profile_saved")
