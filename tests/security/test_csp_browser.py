@@ -4,7 +4,7 @@ none logs a violation."""
 import pytest
 
 from dispatch.assignments import Pick, do_assign
-from tests.browser import in_thread, login
+from tests.browser import in_thread, login, new_page
 from tests.factories import make_incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,6 +32,13 @@ def visit(page, paths) -> list[str]:
         assert "script-src 'self'" in response.headers["content-security-policy"], path
         page.wait_for_load_state("networkidle")
     return violations
+
+
+@pytest.fixture
+def page(browser, daphne_server):
+    page = new_page(browser, daphne_server, bypass_csp=False)  # the policy as a real browser applies it
+    yield page
+    page.context.close()
 
 
 def test_no_page_logs_a_csp_violation(page, admin_user, operator, agencies):
