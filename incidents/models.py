@@ -76,7 +76,8 @@ class Reporter(models.Model):
         verbose_name_plural = _("reporters")
 
     def __str__(self) -> str:
-        return self.display_name or self.line_user_id or f"reporter {self.pk}"
+        # Never the name or the LINE id: str() ends up in admin lists, logs and error pages.
+        return f"reporter {self.pk}"
 
 
 class IncidentQuerySet(models.QuerySet):
