@@ -9,10 +9,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ess.models import Role
 from ess.roles import province_scope, role_required
+from incidents.errors import ActionRefused, InvalidInput
+from incidents.models import Incident
+from privacy import holds
 from privacy.models import AccessLog, Field
 
 AUDITOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -118,3 +122,31 @@ def access_log_csv(request: HttpRequest) -> StreamingHttpResponse:
     response["Content-Disposition"] = f'attachment; filename="ess-access-log-{stamp}.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- legal holds -----------------------------------------------------------------------------------------
+
+
+@role_required(*AUDITOR_ROLES)
+def legal_holds(request: HttpRequest) -> HttpResponse:
+    """Place or lift a legal hold (by case reference, with a reason); the held cases of my provinces."""
+    error = note = ""
+    if request.method == "POST":
+        reference = request.POST.get("reference", "").strip().upper()
+        case = Incident.objects.in_provinces(province_scope(request.user)).filter(reference=reference).first()
+        try:
+            if case is None:
+                raise InvalidInput(_("No case with the reference %(ref)s.") % {"ref": reference or "—"})
+            act = holds.lift_legal_hold if request.POST.get("lift") else holds.place_legal_hold
+            case = act(case, request.user, request.POST.get("reason", ""))
+            note = _("Legal hold placed on %(ref)s.") if case.legal_hold else _("Legal hold lifted from %(ref)s.")
+            note = note % {"ref": case.reference}
+        except ActionRefused as refused:
+            error = str(refused)
+    held = Incident.objects.in_provinces(province_scope(request.user)).filter(legal_hold=True).order_by("reference")
+    return render(
+        request,
+        "privacy/legal_holds.html",
+        {"held": held, "error": error, "note": note},
+        status=400 if error else 200,
+    )
