@@ -1,12 +1,16 @@
 """The admin pages that show reporters' personal data, each view of a record logged (privacy.access),
 and the access log itself, which no one may change or delete."""
 
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from incidents.errors import ActionRefused
 from incidents.models import LineEvent, Reporter
-from privacy import access
-from privacy.models import AccessLog, StrikeFingerprint
+from privacy import access, subject
+from privacy.models import AccessLog, StrikeFingerprint, SubjectRequest
 
 
 class AuditedChangeView:
@@ -29,9 +33,51 @@ class ReporterAdmin(AuditedChangeView, admin.ModelAdmin):
     # The list shows no name or LINE id: opening a reporter is the (logged) read.
     list_display = ["pk", "language", "is_reachable", "safe_contact_only", "false_report_count", "created_at"]
     search_fields = ["=line_user_id", "=incidents__reference"]
+    actions = ["export_subject", "erase_on_request"]
 
     def log_read(self, request, obj) -> None:
         access.record(request, access.Field.RECORD, reporter=obj)
+
+    def _one(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one reporter."), messages.ERROR)
+            return None
+        return queryset.first()
+
+    @admin.action(description=gettext_lazy("Export everything held about the reporter (zip)"))
+    def export_subject(self, request, queryset):
+        reporter = self._one(request, queryset)
+        if reporter is None:
+            return None
+        response = HttpResponse(
+            subject.export_reporter(reporter, request.user, via=request), content_type="application/zip"
+        )
+        response["Content-Disposition"] = f'attachment; filename="ess-reporter-{reporter.pk}.zip"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description=gettext_lazy("Erase the reporter on their request"))
+    def erase_on_request(self, request, queryset):
+        reporter = self._one(request, queryset)
+        if reporter is None:
+            return None
+        if request.POST.get("confirm") == "yes":
+            try:
+                done = subject.erase_reporter(reporter, request.user, request.POST.get("reason", ""))
+            except ActionRefused as refused:
+                self.message_user(request, str(refused), messages.ERROR)
+                return None
+            self.message_user(
+                request,
+                _("Reporter %(id)s erased; the request is logged.") % {"id": done.reporter_id},
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/privacy/erase_reporter.html",
+            {**self.admin_site.each_context(request), "reporter": reporter, "opts": self.model._meta},
+        )
 
 
 @admin.register(LineEvent)
@@ -86,4 +132,20 @@ class StrikeFingerprintAdmin(admin.ModelAdmin):
         return False
 
 
-AccessLogAdmin.verbose_name = _("personal-data access log")
+@admin.register(SubjectRequest)
+class SubjectRequestAdmin(admin.ModelAdmin):
+    list_display = ["at", "kind", "reporter_id", "username", "references"]
+    list_filter = ["kind"]
+    readonly_fields = ["at", "kind", "reporter_id", "references", "user", "username", "reason"]
+
+    def get_actions(self, request):
+        return {}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -94,3 +94,30 @@ class StrikeFingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fingerprint[:12]}… ({self.false_report_count})"
+
+
+class SubjectRequest(models.Model):
+    """A data-subject request answered (PDPA ss. 30, 33): an export of everything held about a reporter,
+    or their erasure, with who did it, why and for which cases. Kept after the reporter is gone."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("Export (access request)")
+        ERASE = "erase", _("Erasure")
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(_("request"), max_length=8, choices=Kind.choices)
+    reporter_id = models.BigIntegerField(_("reporter id"))
+    references = models.JSONField(_("cases"), default=list)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("data-subject request")
+        verbose_name_plural = _("data-subject requests")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.kind} reporter {self.reporter_id}"

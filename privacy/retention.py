@@ -96,7 +96,7 @@ def purge_payloads(now: dt.datetime, dry_run: bool) -> int:
     return len(event_pks) + len(messages)
 
 
-def _delete_files(attachments) -> None:
+def delete_files_after_commit(attachments) -> None:
     """After commit: a rolled-back run must not have lost the files its rows still point at."""
     names = [a.file.name for a in attachments if a.file.name]
     storage = Attachment._meta.get_field("file").storage
@@ -131,7 +131,7 @@ def purge_media(now: dt.datetime, dry_run: bool) -> list[str]:
             actions.record(
                 items[0].incident, "media_purged", data={"attachments": [a.pk for a in items], "why": "retention"}
             )
-        _delete_files(attachments)
+        delete_files_after_commit(attachments)
     return done
 
 
