@@ -4,26 +4,14 @@ naming them, and for the false-report fingerprint that survives anonymisation (d
 The salt is PRIVACY_HASH_SALT (default: derived from SECRET_KEY). Without the salt a hash cannot be
 turned back into an id by trying LINE ids; rotating the salt forgets every fingerprint."""
 
-import hashlib
-import hmac
-
-from django.conf import settings
-
+from privacy.logs import pseudonym, salted_hash
 from privacy.models import StrikeFingerprint
 
-
-def _salt() -> bytes:
-    salt = settings.PRIVACY_HASH_SALT or "ess-privacy:" + settings.SECRET_KEY
-    return salt.encode()
+__all__ = ["fingerprint", "keep_strikes", "pseudonym", "remembered_strikes"]
 
 
 def fingerprint(line_user_id: str) -> str:
-    return hmac.new(_salt(), line_user_id.encode(), hashlib.sha256).hexdigest()
-
-
-def log_id(line_user_id: str | None) -> str:
-    """What a log line may carry instead of a LINE user id: 12 hex digits of its salted hash."""
-    return "u:" + fingerprint(line_user_id)[:12] if line_user_id else "-"
+    return salted_hash(line_user_id)
 
 
 def keep_strikes(line_user_id: str | None, false_report_count: int) -> None:
