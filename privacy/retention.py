@@ -24,7 +24,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
-from incidents import actions
 from incidents.line.models import LineEvent
 from incidents.models import OPEN_STATUSES, Attachment, Incident, IncidentEvent, Message, Reporter
 from privacy import pseudonyms
@@ -74,6 +73,12 @@ def ended_cases():
     return Incident.objects.exclude(status__in=OPEN_STATUSES).annotate(
         ended=Coalesce("closed_at", "resolved_at", "updated_at")
     )
+
+
+def _note(case: Incident, kind: str, data: dict) -> None:
+    """A timeline event without a live push: these cases left the consoles' queues long ago, and a first
+    run may touch thousands of them."""
+    IncidentEvent.objects.create(incident=case, kind=kind, data=data)
 
 
 def purge_payloads(now: dt.datetime, dry_run: bool) -> int:
@@ -128,9 +133,7 @@ def purge_media(now: dt.datetime, dry_run: bool) -> list[str]:
     with transaction.atomic():
         for items in by_case.values():
             Attachment.objects.filter(pk__in=[a.pk for a in items]).delete()
-            actions.record(
-                items[0].incident, "media_purged", data={"attachments": [a.pk for a in items], "why": "retention"}
-            )
+            _note(items[0].incident, "media_purged", {"attachments": [a.pk for a in items], "why": "retention"})
         delete_files_after_commit(attachments)
     return done
 
@@ -184,7 +187,7 @@ def scrub_reporter(reporter: Reporter, now: dt.datetime, *, why: str) -> list[In
         if scrubbed != event.data:
             IncidentEvent.objects.filter(pk=event.pk).update(data=scrubbed)  # append-only: update() is ours
     for case in cases:
-        actions.record(case, "anonymised", data={"why": why})
+        _note(case, "anonymised", {"why": why})
     return cases
 
 
