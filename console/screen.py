@@ -309,6 +309,8 @@ def describe_event(event: IncidentEvent) -> str:
         return _("Photo or file received")
     if kind == "location":
         return _("The reporter sent a new location")
+    if kind == "place_words":
+        return _("The reporter wrote where they are: %(words)s") % {"words": data.get("words", "")}
     if kind == "category":
         return _("Category: %(old)s → %(new)s") % {
             "old": _label(Category, data.get("from", "")),

@@ -211,6 +211,27 @@ def do_update_location(
     return case
 
 
+def do_set_place_words(
+    incident: Incident | int, words: str, *, province_code: str = "", district_code: str = "", actor=None
+) -> Incident:
+    """The reporter could not send a pin and wrote where they are: the words become the case's address
+    (a pin sent later replaces them), with the province and district they name when they name one
+    (geo.resolve_words). A case with a pin keeps it; the words are then on the timeline only. Locks."""
+    with locked(incident) as case:
+        previous = {"address": case.address, "province_code": case.province_code}
+        fields = []
+        if case.latitude is None:
+            case.address = words[:1000]
+            fields.append("address")
+            if province_code:
+                case.province_code, case.district_code = province_code, district_code
+                fields += ["province_code", "district_code"]
+        if fields:
+            _save(case, fields)
+        record(case, "place_words", actor=actor, data={"words": words[:500], "previous": previous})
+    return case
+
+
 def do_attach_file(
     incident: Incident, message: Message | None, *, name: str, content: bytes, content_type: str
 ) -> Attachment:

@@ -60,10 +60,13 @@ TEXTS = {
             "• อันตรายถึงชีวิต/อาชญากรรม โทร 191\n• เจ็บป่วยฉุกเฉิน โทร 1669\n"
             "• ปัญหาสังคมอื่น ๆ ศูนย์ช่วยเหลือสังคม โทร 1300"
         ),
-        "ask_location": ("ขอตำแหน่งที่เกิดเหตุค่ะ กดปุ่ม “ส่งตำแหน่ง” ด้านล่าง แล้วเลื่อนหมุดไปที่จุดเกิดเหตุ กด “แชร์”"),
+        "ask_location": "เกิดเหตุที่ไหนคะ กด “ส่งตำแหน่ง” ด้านล่าง ถ้าส่งไม่ได้ กด “ส่งตำแหน่งไม่ได้” แล้วพิมพ์ชื่อสถานที่",
         "created": (
-            "รับแจ้งแล้วค่ะ เลขที่เรื่อง {reference}\nเจ้าหน้าที่ศูนย์ได้รับเรื่องแล้ว และจะติดต่อกลับในแชตนี้ ถ้ามีอันตรายถึงชีวิตตอนนี้ โทร 191"
+            "รับเรื่องแล้วค่ะ เลขที่ {reference}\nเจ้าหน้าที่จะตอบในแชตนี้ภายในประมาณ {minutes} นาที ถ้ามีอันตรายถึงชีวิตตอนนี้ โทร 191"
         ),
+        "ask_place": "พิมพ์สถานที่ได้เลยค่ะ เช่น ชื่ออาคาร หอพัก ถนน ตำบล อำเภอ จังหวัด",
+        "place_noted": "ได้รับสถานที่แล้วค่ะ ({reference})",
+        "say_what_happened": "พิมพ์เล่าสิ่งที่เกิดขึ้นได้เลยค่ะ หรือเลือกประเภทด้านล่าง",
         "ask_category_after_pin": "ถ้าสะดวก บอกเราหน่อยค่ะว่าเกิดอะไรขึ้น (เลือกด้านล่าง)",
         "ask_details": ("ถ้าสะดวก พิมพ์รายละเอียดเพิ่ม หรือส่งรูปถ่ายได้ค่ะ (ใครอยู่ในอันตราย มีอาวุธไหม) หรือกด “ข้าม”"),
         "category_set": "บันทึกประเภทเหตุแล้วค่ะ ({reference})",
@@ -81,6 +84,7 @@ TEXTS = {
         # Quick-reply labels (≤ 20 characters).
         "btn_location": "ส่งตำแหน่ง",
         "btn_other": "เรื่องอื่น ๆ",
+        "btn_no_location": "ส่งตำแหน่งไม่ได้",
         "btn_skip": "ข้าม",
         "btn_done": "เสร็จแล้ว",
         "btn_camera": "ถ่ายรูป",
@@ -104,12 +108,17 @@ TEXTS = {
             "• other social problems: the 1300 hotline"
         ),
         "ask_location": (
-            "Where is it happening? Tap “Send location” below, move the pin to the place, then tap “Share”."
+            "Where is it happening? Tap “Send location” below; if you can't, tap “Can't send location” and "
+            "type the place."
         ),
         "created": (
             "Report received. Your reference is {reference}.\n"
-            "Our operators have it and will answer you in this chat. If a life is in danger now, call 191."
+            "An operator will answer in this chat within about {minutes} minutes. If a life is in danger "
+            "now, call 191."
         ),
+        "ask_place": "Type the place: a building, dormitory, road, subdistrict, district or province.",
+        "place_noted": "Place received ({reference}).",
+        "say_what_happened": "Type what is happening, or choose below.",
         "ask_category_after_pin": "If you can, tell us what is happening (choose below).",
         "ask_details": (
             "If you can, type more details or send a photo (who is in danger, any weapon?), or tap “Skip”."
@@ -129,6 +138,7 @@ TEXTS = {
         "neutral_notice": "You have a new message. Open the chat when it is safe.",
         "btn_location": "Send location",
         "btn_other": "Something else",
+        "btn_no_location": "Can't send location",
         "btn_skip": "Skip",
         "btn_done": "Done",
         "btn_camera": "Take photo",
@@ -178,6 +188,7 @@ POSTBACK_OTHER = "ess:other"
 POSTBACK_DETAILS_DONE = "ess:details=done"
 POSTBACK_CANCEL_YES = "ess:cancel=yes"
 POSTBACK_CANCEL_NO = "ess:cancel=no"
+POSTBACK_NO_LOCATION = "ess:location=none"
 # The "how to use ESS" cards. Also the data of the rich menu's "how to use" area (incidents.line's
 # rich-menu set-up sends it; keep the two the same).
 POSTBACK_HOWTO = "ess:howto"
@@ -223,6 +234,12 @@ def _postback(label: str, data: str, display: str) -> dict:
 
 def location_button(language: str) -> dict:
     return {"type": "action", "action": {"type": "location", "label": say(language, "btn_location")[:20]}}
+
+
+def location_buttons(language: str) -> list[dict]:
+    """The pin, asked for but never required: "can't send my location" takes the place in words."""
+    label = say(language, "btn_no_location")
+    return [location_button(language), _postback(label, POSTBACK_NO_LOCATION, label)]
 
 
 def category_buttons(language: str, *, with_location: bool) -> list[dict]:
