@@ -21,7 +21,7 @@ def postbacks(actions_: list[dict]) -> list[str]:
 def test_it_welcomes_a_new_friend_in_thai_with_the_five_categories_the_hotlines_and_how_to_start(line):
     line.say(line.event("follow", USER))
     (welcome,) = line.texts_to(USER)
-    for name in texts.CATEGORY_NAMES["th"].values():
+    for name in [texts.category_name("th", c) for c in texts.REPORTABLE]:
         assert name in welcome
     assert "191" in welcome and "1669" in welcome and "1300" in welcome
     assert "ความผิด" in welcome  # false reports are an offence
@@ -78,7 +78,7 @@ def test_it_goes_through_a_whole_report_in_thai(line, settings):
     assert line.texts_to(USER)[-1] == texts.say("th", "details_done", reference=case.reference)
 
     line.say(line.text(USER, "สถานะ"))
-    assert line.texts_to(USER)[-1] == f"เรื่อง {case.reference}: " + texts.STATUS_WORDS["th"]["new"]
+    assert line.texts_to(USER)[-1] == f"เรื่อง {case.reference}: " + texts.status_words("th", "new")
 
     line.say(line.text(USER, "ยกเลิก"))
     assert postbacks(line.quick_reply(USER)) == [texts.POSTBACK_CANCEL_YES, texts.POSTBACK_CANCEL_NO]
@@ -327,8 +327,8 @@ def test_it_reads_the_line_profile_once(line):
 
 def test_it_keeps_every_quick_reply_label_within_lines_20_characters():
     for language in ("th", "en"):
-        labels = [texts.say(language, key) for key in texts.TEXTS[language] if key.startswith("btn_")]
-        labels += list(texts.CATEGORY_LABELS[language].values())
+        labels = [texts.say(language, key) for key in texts.TEXTS if key.startswith("btn_")]
+        labels += [texts.category_label(language, c) for c in texts.REPORTABLE]
         assert labels and all(1 <= len(label) <= 20 for label in labels), labels
         items = (
             texts.category_buttons(language, with_location=True)
