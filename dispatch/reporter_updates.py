@@ -18,12 +18,17 @@ from incidents.models import Incident, Reporter, Status
 # Case status reached → what the reporter is told ({ref}: the case reference they were given).
 MESSAGES = {
     Status.DISPATCHED: pgettext_lazy(
-        "LINE", "Update on {ref}: we have passed your report to staff in your area, who are arranging help."
+        "LINE",
+        "Update on {ref}: we have passed your report to staff in your area, who are arranging help. "
+        "A life in danger: call 191.",
     ),
-    Status.EN_ROUTE: pgettext_lazy("LINE", "Update on {ref}: staff are on their way to you."),
-    Status.ON_SCENE: pgettext_lazy("LINE", "Update on {ref}: staff have arrived."),
+    # Staff go to the scene, not "to you": the reporter may be a neighbour, not the person in danger.
+    Status.EN_ROUTE: pgettext_lazy("LINE", "Update on {ref}: staff are on their way to the scene."),
+    Status.ON_SCENE: pgettext_lazy("LINE", "Update on {ref}: staff have arrived at the scene."),
     Status.RESOLVED: pgettext_lazy(
-        "LINE", "Update on {ref}: staff have finished. If you still need help, write in this chat at any time."
+        "LINE",
+        "Update on {ref}: staff have finished. If you still need help, write in this chat at any time. "
+        "Other social problems: call 1300.",
     ),
 }
 

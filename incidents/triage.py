@@ -52,7 +52,9 @@ REFERRAL_MESSAGES = {
     Hotline.POLICE_191: pgettext_lazy(
         "LINE", "Your report needs the police directly. Please call 191 (24 hours). If you are in danger, call now."
     ),
-    Hotline.MEDICAL_1669: pgettext_lazy("LINE", "Your report needs medical help. Please call 1669 (24 hours)."),
+    Hotline.MEDICAL_1669: pgettext_lazy(
+        "LINE", "Your report needs medical help. Please call 1669 (24 hours). If a life is in danger, call 191."
+    ),
     Hotline.SOCIAL_1300: pgettext_lazy(
         "LINE", "The ministry's 1300 hotline can help you with this. Please call 1300 (24 hours, free of charge)."
     ),

@@ -166,7 +166,9 @@ class _Talk:
             prompt = texts.text(self.say("ask_location"), texts.location_buttons(self.lang))
             return self.ask(STEP_LOCATION, prompt, before)
         if STEP_DETAILS not in asked:
-            prompt = texts.text(self.say("ask_details"), texts.details_buttons(self.lang, first=True))
+            # Never ask for what was just given: after their own words, only a photo.
+            key = "ask_photos" if self.state.get("words") else "ask_details"
+            prompt = texts.text(self.say(key), texts.details_buttons(self.lang, first=True))
             return self.ask(STEP_DETAILS, prompt, before)
         self.state["step"] = STEP_OPEN
         return self.answer(*before)
@@ -175,7 +177,7 @@ class _Talk:
 
     def follow(self) -> Answer:
         actions.do_mark_reporter_reachable(self.reporter)
-        welcome = self.say("welcome", categories=texts.categories_list(self.lang))
+        welcome = self.say("welcome")
         return self.answer(texts.text(welcome, texts.category_buttons(self.lang, with_location=True)))
 
     def postback(self) -> Answer:

@@ -15,16 +15,13 @@ TH, EN = "th", "en"
 # What the bot says, keyed by purpose. English msgids in the one catalogue (locale/), context "LINE" so a
 # translator sees these are read by citizens in distress on a phone: keep them short and plain.
 TEXTS = {
+    # Short: a person in danger reads the first two lines. What ESS takes, what to send and the rest
+    # are in the "how to use ESS" cards (rich menu, and the welcome's quick reply).
     "welcome": pgettext_lazy(
         "LINE",
-        "Hello, this is ESS Help Me, the 24-hour social emergency service of the Ministry of Social "
-        "Development and Human Security.\n\nWe take urgent reports of five kinds:\n{categories}\n\n"
-        "If a life is in danger call 191 now · medical emergencies 1669 · other social problems 1300.\n"
-        "A false report is an offence under the law.\n\n"
-        "To start: choose what is happening below, or just send your location.",
-    ),
-    "choose_category": pgettext_lazy(
-        "LINE", "What is happening? Choose below, or tap “Send location” if typing is hard."
+        "Hello, this is ESS Help Me, the ministry's 24-hour line for social emergencies.\n"
+        "Type what is happening, choose below, or send your location.\n"
+        "A life in danger: call 191 · a medical emergency: 1669. False reports are an offence.",
     ),
     "other": pgettext_lazy(
         "LINE",
@@ -39,7 +36,8 @@ TEXTS = {
     "created": pgettext_lazy(
         "LINE",
         "Report received. Your reference is {reference}.\n"
-        "An operator will answer in this chat within about {minutes} minutes. If a life is in danger now, call 191.",
+        "An operator will answer in this chat within about {minutes} minutes. "
+        "A life in danger now: call 191 · someone hurt: 1669.",
     ),
     "ask_place": pgettext_lazy(
         "LINE", "Type the place: a building, dormitory, road, subdistrict, district or province."
@@ -47,17 +45,21 @@ TEXTS = {
     "place_noted": pgettext_lazy("LINE", "Place received ({reference})."),
     "say_what_happened": pgettext_lazy("LINE", "Type what is happening, or choose below."),
     "ask_category_after_pin": pgettext_lazy("LINE", "If you can, tell us what is happening (choose below)."),
+    # After the reporter already wrote what happened: only what words cannot give.
+    "ask_photos": pgettext_lazy("LINE", "If you can do it safely, send a photo, or tap “Skip”."),
     "ask_details": pgettext_lazy(
         "LINE", "If you can, type more details or send a photo (who is in danger, any weapon?), or tap “Skip”."
     ),
     "category_set": pgettext_lazy("LINE", "Got it, we noted what is happening ({reference})."),
     "detail_added": pgettext_lazy("LINE", "Received and added to {reference}. Send more, or tap “Done”."),
-    "details_done": pgettext_lazy("LINE", "Thank you. An operator will answer you in this chat ({reference})."),
+    "details_done": pgettext_lazy(
+        "LINE", "Thank you. An operator will answer you in this chat ({reference}). If danger grows, call 191."
+    ),
     "location_added": pgettext_lazy("LINE", "New location received and added to {reference}."),
     "unsupported": pgettext_lazy("LINE", "Received, thank you. Text or a photo helps our operators most."),
     "confirm_cancel": pgettext_lazy("LINE", "Do you want to cancel {reference}?"),
     "cancelled": pgettext_lazy(
-        "LINE", "{reference} is cancelled. If anything happens, write to us any time, day or night."
+        "LINE", "{reference} is cancelled. Write to us any time, day or night. Other social problems: call 1300."
     ),
     "not_cancelled": pgettext_lazy("LINE", "Not cancelled: {reference} is still open."),
     "cannot_cancel": pgettext_lazy(

@@ -36,3 +36,18 @@ def test_it_answers_an_english_reporter_in_english_whatever_the_request_language
 
 def test_it_falls_back_to_thai_for_a_language_it_does_not_speak():
     assert texts.say("ja", "no_case") == texts.say("th", "no_case")
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_later_messages_name_the_hotline_that_fits(language):
+    update = lambda status: reporter_updates.text_for(status, language, "ESS-2569-000001")  # noqa: E731
+    assert "191" in update("dispatched")  # help is being arranged: a life in danger can't wait for it
+    assert "1300" in update("resolved")  # what is left is not an emergency
+    assert "191" in texts.say(language, "details_done", reference="x")
+    assert "1300" in texts.say(language, "cancelled", reference="x")
+    assert "191" in triage.referral_message(Hotline.MEDICAL_1669, language)
+
+
+def test_updates_are_worded_for_a_neighbour_as_well_as_the_person_in_danger():
+    assert "หาคุณ" not in reporter_updates.text_for("en_route", "th", "x")  # not "on their way to you"
+    assert "to you" not in reporter_updates.text_for("en_route", "en", "x")
