@@ -249,7 +249,7 @@ def do_set_place_words(
                 case.province_code, case.district_code = province_code, district_code
                 fields += ["province_code", "district_code"]
         if fields:
-            _save(case, fields)
+            save_case(case, fields)
         record(case, "place_words", actor=actor, data={"words": words[:500], "previous": previous})
     return case
 
