@@ -290,6 +290,25 @@ def do_mark_reporter_unreachable(reporter: Reporter, *, at=None) -> Reporter:
     return reporter
 
 
+def do_set_safe_contact(reporter: Reporter, on: bool, *, by: str, actor=None, incident: Incident | None = None) -> bool:
+    """Mark a reporter *safe contact only when they write first* (DESIGN §4b), or lift it: then nothing is
+    pushed to them and every outbound text is neutral (incidents.line.outbox). `by` is "reporter" (their
+    answer on LINE) or "operator". Logged on the timeline of each of their open cases and of `incident`.
+    Locks the reporter's row. Returns whether anything changed."""
+    with transaction.atomic():
+        reporter = Reporter.objects.select_for_update().get(pk=reporter.pk)
+        if reporter.safe_contact_only == on:
+            return False
+        reporter.safe_contact_only = on
+        reporter.save(update_fields=["safe_contact_only"])
+        cases = {case.pk: case for case in reporter.incidents.open()}
+        if incident is not None:
+            cases.setdefault(incident.pk, incident)
+        for case in cases.values():
+            record(case, "safe_contact", actor=actor, data={"on": on, "by": by})
+    return True
+
+
 def do_mark_reporter_reachable(reporter: Reporter) -> Reporter:
     """The reporter followed the OA again."""
     with transaction.atomic():

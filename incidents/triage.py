@@ -28,7 +28,7 @@ from django.utils.translation import pgettext_lazy
 
 from ess.models import Role
 from ess.roles import CONSOLE_ROLES, province_scope, role_of
-from incidents.actions import do_transition, locked, record, save_case
+from incidents.actions import do_set_safe_contact, do_transition, locked, record, save_case
 from incidents.errors import ActionRefused, ClaimHeld, InvalidInput, NotAllowed, StaleIncident
 from incidents.line import texts
 from incidents.models import Category, Hotline, Incident, Language, Priority, Reporter, Status
@@ -527,6 +527,19 @@ def cancel(incident: Incident | int, actor, reason: str, *, expected_version: in
             extra_fields={"claimed_by": None, "claim_expires_at": None},
         )
         _tell_cancelled(case, actor)
+    return case
+
+
+def set_safe_contact(incident: Incident | int, actor, on: bool, *, expected_version: int | None = None) -> Incident:
+    """The operator's one-click switch for the case's reporter: safe contact only when they write first
+    (no pushes, neutral texts), or not. Logged on the timeline (actions.do_set_safe_contact)."""
+    with _acting(incident, actor, expected_version, must_be_open=False) as (case, fields):
+        if case.reporter_id is None:
+            raise InvalidInput(_("Case %(ref)s has no reporter on LINE.") % {"ref": case.reference})
+        if fields:
+            save_case(case, fields)
+        do_set_safe_contact(case.reporter, on, by="operator", actor=actor, incident=case)
+    case.reporter.refresh_from_db(fields=["safe_contact_only"])
     return case
 
 

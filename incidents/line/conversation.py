@@ -12,7 +12,8 @@ database each time, so an operator closing a case is seen at once.
                         the expected time to an answer; then what is missing is asked for, each once
                         and never required: what is happening (unless they said it in words), where
                         (the pin, or "can't send my location" → the place in words, geocoded when it
-                        names a district or province), details and photos with a skip
+                        names a district or province), whether we may message them first (once
+                        per reporter; "no" = safe contact only), details and photos with a skip
     later text/photo/pin/… → attached to the open case (consoles hear of it)
     "ยกเลิก"/"cancel" → confirm, then cancel;  "สถานะ"/"status" → the case's status
     stickers, audio, video, files → stored, acknowledged politely
@@ -49,12 +50,14 @@ MESSAGE_KINDS = {
     "file": Message.Kind.FILE,
 }
 
-KEPT_STATE = ("profile_checked",)
+# What outlives a case's steps: the LINE profile was read; the safe-contact question was asked (once).
+KEPT_STATE = ("profile_checked", "safe_asked")
 
 # What the bot asked last (the case exists by then; each is asked at most once per case).
 STEP_CATEGORY = "category"  # what is happening?
 STEP_LOCATION = "location"  # where? (the pin, with "can't send my location")
 STEP_PLACE = "place"  # the place in words, after "can't send my location"
+STEP_SAFE = "safe"  # may we message you first? (asked once per reporter)
 STEP_DETAILS = "details"  # more details or photos, with a skip
 STEP_OPEN = "open"  # nothing left to ask: the reporter talks to the operators
 
@@ -165,6 +168,10 @@ class _Talk:
         if case.latitude is None and STEP_LOCATION not in asked:
             prompt = texts.text(self.say("ask_location"), texts.location_buttons(self.lang))
             return self.ask(STEP_LOCATION, prompt, before)
+        if not self.state.get("safe_asked") and not self.reporter.safe_contact_only:
+            self.state["safe_asked"] = True
+            prompt = texts.text(self.say("ask_safe"), texts.safe_buttons(self.lang))
+            return self.ask(STEP_SAFE, prompt, before)
         if STEP_DETAILS not in asked:
             # Never ask for what was just given: after their own words, only a photo.
             key = "ask_photos" if self.state.get("words") else "ask_details"
@@ -197,6 +204,8 @@ class _Talk:
                 return self.categories()
             self.state["step"] = STEP_OPEN
             return self.answer(texts.text(self.say("details_done", reference=self.case.reference)))
+        if data in (texts.POSTBACK_SAFE_YES, texts.POSTBACK_SAFE_NO):
+            return self.safe_answer(safe_to_message=data == texts.POSTBACK_SAFE_YES)
         if data in (texts.POSTBACK_CANCEL_YES, texts.POSTBACK_CANCEL_NO):
             return self.cancel_answer(data == texts.POSTBACK_CANCEL_YES)
         return self.case_or_categories()
@@ -211,6 +220,16 @@ class _Talk:
         if answer.messages:
             return answer
         return self.answer(texts.text(self.say("category_set", reference=self.case.reference)))
+
+    def safe_answer(self, *, safe_to_message: bool) -> Answer:
+        """Their answer to "is it safe for us to message you first?": "no" makes them safe contact only
+        (no pushes, neutral texts); logged on their open cases for the operators."""
+        actions.do_set_safe_contact(self.reporter, not safe_to_message, by="reporter")
+        self.reporter.safe_contact_only = not safe_to_message
+        noted = texts.text(self.say("safe_yes" if safe_to_message else "safe_no"))
+        if self.case is None:
+            return self.answer(noted)
+        return self.follow_up(noted)
 
     def no_location(self) -> Answer:
         """ "I can't send my location": the place in words instead (a person locked in a room, GPS off)."""
@@ -294,7 +313,7 @@ class _Talk:
                     self.case, body, province_code=province_code, district_code=district_code
                 )
                 return self.follow_up(texts.text(self.say("place_noted", reference=self.case.reference)))
-        if step in (STEP_CATEGORY, STEP_LOCATION):
+        if step in (STEP_CATEGORY, STEP_LOCATION, STEP_SAFE):
             self.state["words"] = True
             return self.follow_up()
         return self.enriched()
@@ -305,7 +324,7 @@ class _Talk:
         if step == STEP_DETAILS:
             added = self.say("detail_added", reference=self.case.reference)
             return self.answer(texts.text(added, texts.details_buttons(self.lang, first=False)))
-        if step in (STEP_CATEGORY, STEP_LOCATION, STEP_PLACE):
+        if step in (STEP_CATEGORY, STEP_LOCATION, STEP_PLACE, STEP_SAFE):
             return self.follow_up()
         # The case is open and the reporter is talking to the operators: the bot keeps quiet.
         return self.answer()

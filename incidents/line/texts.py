@@ -71,6 +71,12 @@ TEXTS = {
     "btn_location": pgettext_lazy("LINE", "Send location"),
     "btn_other": pgettext_lazy("LINE", "Something else"),
     "btn_no_location": pgettext_lazy("LINE", "Can't send location"),
+    # Neutral words: someone else may read the phone. "No" makes the reporter safe contact only.
+    "ask_safe": pgettext_lazy("LINE", "Is it safe for us to message you first, or should we wait until you write?"),
+    "safe_yes": pgettext_lazy("LINE", "Noted. We may message you first."),
+    "safe_no": pgettext_lazy("LINE", "Noted. We will write only after you write to us, and keep our messages short."),
+    "btn_safe_yes": pgettext_lazy("LINE", "You can message me"),
+    "btn_safe_no": pgettext_lazy("LINE", "Wait until I write"),
     "btn_skip": pgettext_lazy("LINE", "Skip"),
     "btn_done": pgettext_lazy("LINE", "Done"),
     "btn_camera": pgettext_lazy("LINE", "Take photo"),
@@ -112,6 +118,8 @@ POSTBACK_DETAILS_DONE = "ess:details=done"
 POSTBACK_CANCEL_YES = "ess:cancel=yes"
 POSTBACK_CANCEL_NO = "ess:cancel=no"
 POSTBACK_NO_LOCATION = "ess:location=none"
+POSTBACK_SAFE_YES = "ess:safe=yes"
+POSTBACK_SAFE_NO = "ess:safe=no"
 # The "how to use ESS" cards. Also the data of the rich menu's "how to use" area (incidents.line's
 # rich-menu set-up sends it; keep the two the same).
 POSTBACK_HOWTO = "ess:howto"
@@ -192,6 +200,11 @@ def details_buttons(language: str, *, first: bool) -> list[dict]:
         location_button(language),
         _postback(label, POSTBACK_DETAILS_DONE, label),
     ]
+
+
+def safe_buttons(language: str) -> list[dict]:
+    yes, no = say(language, "btn_safe_yes"), say(language, "btn_safe_no")
+    return [_postback(yes, POSTBACK_SAFE_YES, yes), _postback(no, POSTBACK_SAFE_NO, no)]
 
 
 def cancel_buttons(language: str) -> list[dict]:

@@ -68,8 +68,13 @@ def test_it_goes_through_a_whole_report_in_thai(line, settings):
     case.refresh_from_db()
     assert (case.province_code, case.district_code, case.latitude) == ("10", "1007", 13.7466)
     assert case.address.startswith("ถนนพระรามที่ 1")
-    noted, details = line.texts_to(USER)[-2:]
+    noted, safe = line.texts_to(USER)[-2:]
     assert case.reference in noted
+    assert safe == texts.say("th", "ask_safe")  # neutral words: someone else may read the phone
+    assert postbacks(line.quick_reply(USER)) == [texts.POSTBACK_SAFE_YES, texts.POSTBACK_SAFE_NO]
+    line.say(line.tap(USER, texts.POSTBACK_SAFE_YES))
+    noted, details = line.texts_to(USER)[-2:]
+    assert noted == texts.say("th", "safe_yes")
     assert details == texts.say("th", "ask_photos")  # they told us what happened: only a photo is asked for
     assert [a["type"] for a in line.quick_reply(USER)] == ["camera", "cameraRoll", "location", "postback"]
 
@@ -114,7 +119,7 @@ def test_it_opens_a_case_from_a_category_tap_and_asks_where_without_requiring_it
     assert case.reference in created and where == texts.say("th", "ask_location")
 
     line.say(line.text(USER, "เขาล็อกประตูไว้ GPS ปิดอยู่"))  # no pin, no place: we move on, never ask again
-    assert line.texts_to(USER)[-1] == texts.say("th", "ask_photos")
+    assert line.texts_to(USER)[-1] == texts.say("th", "ask_safe")
     line.say(line.tap(USER, texts.POSTBACK_DETAILS_DONE))
     assert sum(t == texts.say("th", "ask_location") for t in line.texts_to(USER)) == 1
     case.refresh_from_db()
@@ -130,9 +135,9 @@ def test_it_takes_the_place_in_words_when_the_reporter_cannot_send_a_pin(line):
     assert (case.province_code, case.district_code, case.latitude) == ("50", "5001", None)
     assert case.address == "หอพักหลังมหาวิทยาลัย อ.เมืองเชียงใหม่ ห้อง 305"
     assert case.events.get(kind="place_words").data["words"] == case.address
-    noted, details = line.texts_to(USER)[-2:]
+    noted, question = line.texts_to(USER)[-2:]
     assert noted == texts.say("th", "place_noted", reference=case.reference)
-    assert details == texts.say("th", "ask_details")
+    assert question == texts.say("th", "ask_safe")
 
 
 def test_it_keeps_a_place_it_cannot_geocode_as_words_for_the_operator(line):
@@ -171,6 +176,8 @@ def test_it_goes_through_a_whole_report_in_english(line):
     line.say(line.pin(USER, "chiangmai"))
     case.refresh_from_db()
     assert (case.category, case.province_code, case.district_code) == ("confinement", "50", "5001")
+    assert line.texts_to(USER)[-1] == "Is it safe for us to message you first, or should we wait until you write?"
+    line.say(line.tap(USER, texts.POSTBACK_SAFE_YES))
     line.say(line.text(USER, "She is locked in the back room"))
     assert line.texts_to(USER)[-1] == texts.say("en", "detail_added", reference=case.reference)
     line.say(line.text(USER, "STATUS"))
@@ -354,3 +361,23 @@ def test_it_waits_a_moment_so_an_older_event_delivered_late_is_taken_first(line,
     line.post(tap)  # the older tap arrives late, in another request
     line.work(now=later(1))
     assert line.case_of(USER).category == Category.CONFINEMENT
+
+
+def test_it_offers_safe_contact_in_neutral_words_once_and_logs_the_answer_for_the_operators(line):
+    line.say(line.pin(USER, "bangkok"), line.tap(USER, texts.POSTBACK_CATEGORY + Category.THREAT))
+    question = line.texts_to(USER)[-1]
+    assert question == texts.say("th", "ask_safe")
+    for word in ("ทำร้าย", "ข่มขู่", "แจ้งเหตุ", "ESS"):  # nothing a person reading over a shoulder learns from
+        assert word not in question
+    line.say(line.tap(USER, texts.POSTBACK_SAFE_NO))
+    reporter = line.reporter(USER)
+    assert reporter.safe_contact_only is True
+    case = line.case_of(USER)
+    event = case.events.get(kind="safe_contact")
+    assert event.data == {"on": True, "by": "reporter"} and event.actor is None
+    assert line.texts_to(USER)[-2] == texts.say("th", "safe_no")
+
+    # Their next case does not ask again.
+    actions.do_transition(case, Status.FALSE_REPORT)
+    line.say(line.pin(USER, "chiangmai"), line.tap(USER, texts.POSTBACK_CATEGORY + Category.THREAT))
+    assert sum(t == texts.say("th", "ask_safe") for t in line.texts_to(USER)) == 1

@@ -27,6 +27,7 @@ def send_photo(line, photo: bytes, preparing: int = 0) -> Message:
 
 def test_it_stores_a_photo_privately_and_attaches_it_to_the_case(line):
     line.say(line.tap(USER, texts.POSTBACK_CATEGORY + "threat"), line.pin(USER))
+    line.say(line.tap(USER, texts.POSTBACK_SAFE_YES))
     photo = jpeg()
     message = send_photo(line, photo)
     case = line.case_of(USER)
