@@ -36,6 +36,7 @@ from incidents.errors import ActionRefused
 from incidents.line import texts
 from incidents.line.parser import Event
 from incidents.models import Category, Incident, Message, Reporter
+from incidents.views import privacy_url
 
 # Messages a reporter sent before their case existed are attached to it if this recent.
 EARLIER_MESSAGES_WINDOW = dt.timedelta(minutes=30)
@@ -185,6 +186,9 @@ class _Talk:
     def follow(self) -> Answer:
         actions.do_mark_reporter_reachable(self.reporter)
         welcome = self.say("welcome")
+        url = privacy_url(texts.lang(self.lang))
+        if url:
+            welcome += "\n" + self.say("privacy_link", url=url)
         return self.answer(texts.text(welcome, texts.category_buttons(self.lang, with_location=True)))
 
     def postback(self) -> Answer:

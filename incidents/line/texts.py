@@ -72,6 +72,7 @@ TEXTS = {
     "btn_other": pgettext_lazy("LINE", "Something else"),
     "btn_no_location": pgettext_lazy("LINE", "Can't send location"),
     # Neutral words: someone else may read the phone. "No" makes the reporter safe contact only.
+    "privacy_link": pgettext_lazy("LINE", "How we use your information: {url}"),
     "ask_safe": pgettext_lazy("LINE", "Is it safe for us to message you first, or should we wait until you write?"),
     "safe_yes": pgettext_lazy("LINE", "Noted. We may message you first."),
     "safe_no": pgettext_lazy("LINE", "Noted. We will write only after you write to us, and keep our messages short."),
