@@ -189,7 +189,8 @@ class _Talk:
         url = privacy_url(texts.lang(self.lang))
         if url:
             welcome += "\n" + self.say("privacy_link", url=url)
-        return self.answer(texts.text(welcome, texts.category_buttons(self.lang, with_location=True)))
+        buttons = [*texts.category_buttons(self.lang, with_location=True), texts.howto_button(self.lang)]
+        return self.answer(texts.text(welcome, buttons))
 
     def postback(self) -> Answer:
         data = self.event.postback
@@ -201,6 +202,8 @@ class _Talk:
                 return self.category(category)
         if data == texts.POSTBACK_OTHER:
             return self.answer(texts.text(self.say("other")))
+        if data == texts.POSTBACK_HOWTO:
+            return self.answer(texts.howto_carousel(self.lang, minutes=settings.SLA_TRIAGE_MINUTES))
         if data == texts.POSTBACK_NO_LOCATION:
             return self.no_location()
         if data == texts.POSTBACK_DETAILS_DONE:

@@ -72,6 +72,31 @@ TEXTS = {
     "btn_other": pgettext_lazy("LINE", "Something else"),
     "btn_no_location": pgettext_lazy("LINE", "Can't send location"),
     # Neutral words: someone else may read the phone. "No" makes the reporter safe contact only.
+    # The "how to use ESS" cards (rich menu "วิธีใช้งาน", the welcome's quick reply).
+    "btn_howto": pgettext_lazy("LINE", "How to use ESS"),
+    "howto_alt": pgettext_lazy(
+        "LINE", "How to use ESS Help Me: what counts, what to send, what happens next, false reports."
+    ),
+    "howto_what_title": pgettext_lazy("LINE", "What ESS takes"),
+    "howto_what": pgettext_lazy("LINE", "Urgent social emergencies of five kinds:\n{categories}"),
+    "howto_send_title": pgettext_lazy("LINE", "What to send"),
+    "howto_send": pgettext_lazy(
+        "LINE",
+        "Type what is happening. Send your location, or type the place if you can't. "
+        "A photo helps, if you can take it safely. Each step is optional: the first message is enough.",
+    ),
+    "howto_next_title": pgettext_lazy("LINE", "What happens next"),
+    "howto_next": pgettext_lazy(
+        "LINE",
+        "You get a case number at once. An operator answers in this chat within about {minutes} minutes "
+        "and sends police or ministry staff when needed. Type “status” to see where your case stands.",
+    ),
+    "howto_false_title": pgettext_lazy("LINE", "Not for ESS, and false reports"),
+    "howto_false": pgettext_lazy(
+        "LINE",
+        "A false report is an offence under the law, and it takes help away from someone in danger. "
+        "A life in danger: 191 · a medical emergency: 1669 · other social problems: 1300.",
+    ),
     "privacy_link": pgettext_lazy("LINE", "How we use your information: {url}"),
     "ask_safe": pgettext_lazy("LINE", "Is it safe for us to message you first, or should we wait until you write?"),
     "safe_yes": pgettext_lazy("LINE", "Noted. We may message you first."),
@@ -124,6 +149,7 @@ POSTBACK_SAFE_NO = "ess:safe=no"
 # The "how to use ESS" cards. Also the data of the rich menu's "how to use" area (incidents.line's
 # rich-menu set-up sends it; keep the two the same).
 POSTBACK_HOWTO = "ess:howto"
+HOWTO_CARDS = ("what", "send", "next", "false")
 
 
 def lang(language: str) -> str:
@@ -181,6 +207,39 @@ def location_buttons(language: str) -> list[dict]:
     """The pin, asked for but never required: "can't send my location" takes the place in words."""
     label = say(language, "btn_no_location")
     return [location_button(language), _postback(label, POSTBACK_NO_LOCATION, label)]
+
+
+def howto_carousel(language: str, *, minutes: int) -> dict:
+    """The "how to use ESS" cards as one LINE Flex carousel (≤ 12 bubbles; altText ≤ 400 characters)."""
+    values = {"categories": "\n".join(f"• {category_name(language, c)}" for c in REPORTABLE), "minutes": minutes}
+    bubbles = []
+    for card in HOWTO_CARDS:
+        title, body = say(language, f"howto_{card}_title"), say(language, f"howto_{card}", **values)
+        bubbles.append(
+            {
+                "type": "bubble",
+                "size": "kilo",
+                "body": {
+                    "type": "box",
+                    "layout": "vertical",
+                    "spacing": "md",
+                    "contents": [
+                        {"type": "text", "text": title, "weight": "bold", "size": "lg", "wrap": True},
+                        {"type": "text", "text": body, "size": "sm", "wrap": True},
+                    ],
+                },
+            }
+        )
+    return {
+        "type": "flex",
+        "altText": say(language, "howto_alt")[:400],
+        "contents": {"type": "carousel", "contents": bubbles},
+    }
+
+
+def howto_button(language: str) -> dict:
+    label = say(language, "btn_howto")
+    return _postback(label, POSTBACK_HOWTO, label)
 
 
 def category_buttons(language: str, *, with_location: bool) -> list[dict]:
