@@ -112,7 +112,7 @@ class _Talk:
         self.lang = reporter.language
         self.case = open_case(reporter)
         if self.case is None and self.state.get("step"):
-            self.state = {}  # their case was closed meanwhile: start afresh
+            self.state = self.kept()  # their case was closed meanwhile: start afresh
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -138,6 +138,9 @@ class _Talk:
             actions.do_attach_message(self.case, message)
         return message
 
+    def kept(self) -> dict:
+        return {k: v for k, v in self.state.items() if k in KEPT_STATE}
+
     def categories(self, key: str = "say_what_happened") -> Answer:
         return self.answer(texts.text(self.say(key), texts.category_buttons(self.lang, with_location=True)))
 
@@ -146,7 +149,7 @@ class _Talk:
         is missing (what, where) is asked for after, and never required."""
         self.case = actions.do_create_incident(reporter=self.reporter, received_at=self.at, **fields)
         self._attach_earlier_messages()
-        self.state = {"asked": []}
+        self.state = {**self.kept(), "asked": []}
 
     def created(self) -> dict:
         minutes = settings.SLA_TRIAGE_MINUTES
@@ -382,7 +385,7 @@ class _Talk:
             self.case = triage.cancel_by_reporter(self.case)
         except ActionRefused:
             return self.answer(texts.text(self.say("cannot_cancel", reference=reference)))
-        self.state = {}
+        self.state = self.kept()
         answer = self.answer(texts.text(self.say("cancelled", reference=reference)))
         return answer
 

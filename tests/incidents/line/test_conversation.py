@@ -384,3 +384,14 @@ def test_it_offers_safe_contact_in_neutral_words_once_and_logs_the_answer_for_th
     actions.do_transition(case, Status.FALSE_REPORT)
     line.say(line.pin(USER, "chiangmai"), line.tap(USER, texts.POSTBACK_CATEGORY + Category.THREAT))
     assert sum(t == texts.say("th", "ask_safe") for t in line.texts_to(USER)) == 1
+
+
+def test_it_asks_a_reporter_who_said_yes_only_once_too(line):
+    line.say(line.pin(USER, "bangkok"), line.tap(USER, texts.POSTBACK_CATEGORY + Category.THREAT))
+    line.say(line.tap(USER, texts.POSTBACK_SAFE_YES))
+    assert line.reporter(USER).safe_contact_only is False
+    actions.do_transition(line.case_of(USER), Status.FALSE_REPORT)
+    line.say(line.text(USER, "เขากลับมาอีกแล้ว ช่วยด้วย"))
+    line.say(line.pin(USER, "bangkok"))
+    assert sum(t == texts.say("th", "ask_safe") for t in line.texts_to(USER)) == 1
+    assert line.texts_to(USER)[-1] == texts.say("th", "ask_photos")
