@@ -309,6 +309,13 @@ def describe_event(event: IncidentEvent) -> str:
         return _("Photo or file received")
     if kind == "location":
         return _("The reporter sent a new location")
+    if kind == "safe_contact":
+        who = _("the reporter") if data.get("by") == "reporter" else _("an operator")
+        if data.get("on"):
+            return _("Safe contact only when they write first: set by %(who)s") % {"who": who}
+        return _("Safe contact lifted (messages may be sent first) by %(who)s") % {"who": who}
+    if kind == "place_words":
+        return _("The reporter wrote where they are: %(words)s") % {"words": data.get("words", "")}
     if kind == "category":
         return _("Category: %(old)s → %(new)s") % {
             "old": _label(Category, data.get("from", "")),

@@ -204,6 +204,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 LINE_CHANNEL_SECRET = env_str("LINE_CHANNEL_SECRET", "")
 LINE_CHANNEL_ACCESS_TOKEN = env_str("LINE_CHANNEL_ACCESS_TOKEN", "")
 LINE_API_BASE_URL = env_url("LINE_API_BASE_URL", "https://api.line.me", ("https", "http"))
+# The public https:// address of ESS, for links sent to citizens on LINE (the privacy notice). Unset: the
+# first concrete host in ALLOWED_HOSTS, over https.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 LINE_DATA_API_BASE_URL = env_url("LINE_DATA_API_BASE_URL", "https://api-data.line.me", ("https", "http"))
 # Each call to LINE gives up after this long; the outbox retries with back-off (incidents.line.outbox).
 LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
