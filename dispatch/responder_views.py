@@ -18,6 +18,7 @@ from ess.roles import RESPONDER_ROLES, role_required
 from incidents import files
 from incidents.errors import ActionRefused
 from incidents.models import Attachment, Message
+from privacy import access
 
 A = AssignmentStatus
 # The steps a responder may take from the phone; anything else is for the operators.
@@ -42,6 +43,7 @@ def _context(request: HttpRequest) -> dict:
         a.partners = [p for p in a.incident.live_assignments if p.agency_id != a.agency_id]
         a.next_step = actions.NEXT_STEP.get(a.status)
         a.can_decline = A.DECLINED in actions.FLOW[a.status]
+    access.record_many(request, access.Field.CONVERSATION, [a.incident for a in items])
     return {
         "assignments": items,
         "responder": Responder.objects.filter(user=request.user).select_related("agency").first(),
@@ -86,7 +88,8 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     """A reporter's photo, only for a case assigned (live) to the responder's agency; only real images
     inline, anything else a download (incidents.files)."""
     visible = assignments_for_responder(request.user).values("incident_id")
-    attachment = get_object_or_404(Attachment, pk=pk, incident_id__in=visible)
+    attachment = get_object_or_404(Attachment.objects.select_related("incident"), pk=pk, incident_id__in=visible)
+    access.record(request, access.Field.PHOTO, attachment=attachment)
     try:
         return files.file_response(attachment)
     except FileNotFoundError:

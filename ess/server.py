@@ -29,25 +29,24 @@ def drain_seconds() -> float:
     return float(raw) if raw else 10.0
 
 
-def without_query_strings(action_logger):
-    """daphne's access log (on by default, to stdout) writes each request's path *with* its query string;
-    the console's search (`/console/queue/?q=…`) puts reporters' names and phone numbers there. This
-    wrapper hands the logger the path alone."""
+def without_query(action_logger):
+    """daphne's access log, minus query strings: a console search (?q=) may be a reporter's name or phone,
+    and no log keeps personal data (docs/privacy.md). The path alone still says what was asked for."""
+    if action_logger is None:
+        return None
 
-    def log_action(protocol, action, details):
+    def log(protocol, action, details):
         path = details.get("path")
         if isinstance(path, str) and "?" in path:
             details = {**details, "path": path.split("?", 1)[0]}
         return action_logger(protocol, action, details)
 
-    return log_action
+    return log
 
 
 class DrainingServer(Server):
     def __init__(self, *args, action_logger=None, **kwargs):
-        if action_logger is not None:
-            action_logger = without_query_strings(action_logger)
-        super().__init__(*args, action_logger=action_logger, **kwargs)
+        super().__init__(*args, action_logger=without_query(action_logger), **kwargs)
 
     def run(self):
         self.ports = []

@@ -15,6 +15,7 @@ from ess.roles import CONSOLE_ROLES, province_scope, role_required
 from incidents import files
 from incidents.line import guard, inbox, parser
 from incidents.models import Attachment
+from privacy import access
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     scope = province_scope(request.user)
     if scope is not None and item.incident.province_code not in scope:
         raise Http404
+    access.record(request, access.Field.THUMBNAIL if request.GET.get("thumb") else access.Field.PHOTO, attachment=item)
     try:
         return files.file_response(item, thumbnail=bool(request.GET.get("thumb")))
     except FileNotFoundError:
