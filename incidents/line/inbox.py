@@ -12,7 +12,8 @@ import time
 import uuid
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from incidents import geo
@@ -49,21 +50,31 @@ def store(events: list[dict], now: dt.datetime | None = None) -> int:
 
 
 def _due(now: dt.datetime, limit: int) -> list[LineEvent]:
+    """The oldest due events that are each their reporter's first pending one, chosen in SQL.
+
+    An event behind an older pending event of the same reporter (one in back-off, say) is not selected at
+    all, so a reporter whose event keeps failing never fills the round and holds up everybody else."""
     settled = now - dt.timedelta(milliseconds=settings.LINE_INBOX_SETTLE_MS)
+    earlier = (
+        LineEvent.objects.filter(state=LineEvent.State.PENDING, user_id=OuterRef("user_id"))
+        .exclude(user_id="")
+        .filter(Q(timestamp__lt=OuterRef("timestamp")) | Q(timestamp=OuterRef("timestamp"), id__lt=OuterRef("id")))
+    )
     return list(
-        LineEvent.objects.filter(
-            state=LineEvent.State.PENDING, next_attempt_at__lte=now, received_at__lte=settled
-        ).order_by("timestamp", "id")[:limit]
+        LineEvent.objects.filter(state=LineEvent.State.PENDING, next_attempt_at__lte=now, received_at__lte=settled)
+        .exclude(Exists(earlier))
+        .order_by("timestamp", "id")[:limit]
     )
 
 
 def _earlier_pending_exists(event: LineEvent) -> bool:
-    """An older event of the same reporter still waits (e.g. in back-off): this one must wait too."""
+    """An older event of the same reporter still waits (e.g. in back-off): this one must wait too.
+    (Checked again just before processing: another worker may have stored or failed one meanwhile.)"""
     if not event.user_id:
         return False
     return (
-        LineEvent.objects.filter(state=LineEvent.State.PENDING, user_id=event.user_id, timestamp__lt=event.timestamp)
-        .exclude(pk=event.pk)
+        LineEvent.objects.filter(state=LineEvent.State.PENDING, user_id=event.user_id)
+        .filter(Q(timestamp__lt=event.timestamp) | Q(timestamp=event.timestamp, id__lt=event.pk))
         .exists()
     )
 
@@ -147,9 +158,28 @@ def process_event(event: LineEvent, now: dt.datetime | None = None) -> bool:
     return True
 
 
+# Errors that trying again cannot cure: the event itself is bad (a value too long for its column, a year
+# out of range, a field of the wrong type). Such an event fails at once, visibly (inbox.failed_events), instead
+# of spending minutes in back-off.
+PERMANENT_ERRORS = (
+    DataError,
+    TypeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    RecursionError,
+)
+
+
+def is_permanent(exc: Exception) -> bool:
+    return isinstance(exc, PERMANENT_ERRORS)
+
+
 def _failed(event: LineEvent, exc: Exception, now: dt.datetime) -> None:
     attempts = event.attempts + 1
-    give_up = attempts >= MAX_ATTEMPTS
+    give_up = is_permanent(exc) or attempts >= MAX_ATTEMPTS
     LineEvent.objects.filter(pk=event.pk).update(
         attempts=attempts,
         error=f"{type(exc).__name__}: {exc}"[:2000],
@@ -160,7 +190,8 @@ def _failed(event: LineEvent, exc: Exception, now: dt.datetime) -> None:
 
 
 def process_pending(now: dt.datetime | None = None, limit: int = 100) -> int:
-    """Process due events, oldest first, each reporter's in timestamp order; returns how many."""
+    """Process due events, oldest first, each reporter's in timestamp order; returns how many were handled
+    (a failure counts: the reporter's next event may now be due, so the worker should not idle)."""
     done = 0
     for event in _due(now or timezone.now(), limit):
         if _earlier_pending_exists(event):
@@ -171,6 +202,7 @@ def process_pending(now: dt.datetime | None = None, limit: int = 100) -> int:
         except Exception as exc:
             log.exception("LINE event %s", event.webhook_event_id)
             _failed(event, exc, now or timezone.now())
+            done += 1
         if connection.vendor == "sqlite":
             # SQLite has one write lock and its busy handler backs off in steps of up to 100 ms: a worker
             # writing back-to-back would keep the webhook's INSERT waiting. A short gap lets it in.
