@@ -28,24 +28,70 @@ SQLITE_PAUSE = 0.01
 PROFILE_CHECKED = "profile_checked"
 
 
+def _row(event: dict, now: dt.datetime) -> LineEvent:
+    return LineEvent(
+        webhook_event_id=event["webhookEventId"],
+        kind=event["type"],
+        user_id=parser.user_id_of(event),
+        timestamp=event["timestamp"],
+        payload=event,
+        is_redelivery=parser.is_redelivery(event),
+        received_at=now,
+        next_attempt_at=now,
+    )
+
+
+def _unstorable(row: LineEvent, exc: Exception, now: dt.datetime) -> LineEvent:
+    """What is left of an event the database refused even alone: its ids and what a person can read,
+    stored as failed so the console shows it (never dropped)."""
+    readable = parser.read_event(row.payload)
+    payload = {
+        "type": row.kind,
+        "webhookEventId": row.webhook_event_id,
+        "timestamp": row.timestamp,
+        "source": {"type": "user", "userId": row.user_id},
+        "unstorable": True,
+        "message": {"type": readable.message_kind, "text": readable.text[:2000]},
+    }
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    return LineEvent(
+        webhook_event_id=row.webhook_event_id,
+        kind=row.kind,
+        user_id=row.user_id,
+        timestamp=row.timestamp,
+        payload=payload,
+        is_redelivery=row.is_redelivery,
+        received_at=now,
+        state=LineEvent.State.FAILED,
+        processed_at=now,
+        attempts=1,
+        error=error,
+    )
+
+
 def store(events: list[dict], now: dt.datetime | None = None) -> int:
-    """Insert the events of one webhook body; a webhookEventId seen before is ignored (redelivery)."""
+    """Insert the events of one webhook body (parser.parse_body made each storable); a webhookEventId seen
+    before is ignored (redelivery). One INSERT for the body; should the database refuse it, event by event,
+    so one bad event never sinks the others. An OperationalError (the database is away) propagates: the
+    webhook answers 500 and LINE redelivers."""
     now = now or timezone.now()
-    rows = [
-        LineEvent(
-            webhook_event_id=event["webhookEventId"],
-            kind=event["type"],
-            user_id=parser.user_id_of(event),
-            timestamp=event["timestamp"],
-            payload=event,
-            is_redelivery=parser.is_redelivery(event),
-            received_at=now,
-            next_attempt_at=now,
-        )
-        for event in events
-    ]
-    if rows:
-        LineEvent.objects.bulk_create(rows, ignore_conflicts=True)
+    rows = [_row(event, now) for event in events]
+    if not rows:
+        return 0
+    try:
+        with transaction.atomic():
+            LineEvent.objects.bulk_create(rows, ignore_conflicts=True)
+        return len(rows)
+    except (DataError, ValueError, OverflowError) as exc:
+        log.warning("LINE webhook: the body's INSERT was refused (%s); storing event by event", exc)
+    for row in rows:
+        try:
+            with transaction.atomic():
+                LineEvent.objects.bulk_create([row], ignore_conflicts=True)
+        except (DataError, ValueError, OverflowError) as exc:
+            log.error("LINE event %s refused by the database: %s", row.webhook_event_id, exc)
+            with transaction.atomic():
+                LineEvent.objects.bulk_create([_unstorable(row, exc, now)], ignore_conflicts=True)
     return len(rows)
 
 

@@ -32,7 +32,9 @@ async def webhook(request: HttpRequest) -> HttpResponse:
       (the events are rows) and survives a worker crash.
     - The signature is checked over the raw body bytes, first. A missing or wrong signature is 401
       and nothing is stored; LINE does not retry 4xx, and a forger learns nothing.
-    - A body that is not a LINE webhook is 400, a huge one 413 (checked before reading it).
+    - A body that is not a LINE webhook is 400, a huge one 413 (checked before reading it). 400 only when
+      nothing in it can be read: a malformed event is cleaned and stored (parser.parse_body), never
+      answered with 500, which LINE would retry with the same body forever, good events and all.
     - `{"events": []}` (the console's "Verify" button) is 200.
     - A redelivered event (same webhookEventId) is acknowledged with 200 and ignored: the unique
       constraint makes the second INSERT a no-op, so retries never double a case or an answer.

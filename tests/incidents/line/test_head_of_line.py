@@ -48,13 +48,13 @@ def test_the_round_selects_only_each_reporters_first_pending_event(line):
 
 
 def test_an_event_retrying_cannot_cure_fails_at_once_and_the_reporters_next_event_goes_on(line):
-    # A timestamp whose year is out of range: ValueError every time it is tried.
-    line.post(line.text(POISON, "ช่วยด้วย", timestamp=-(10**15)))
+    # A message that is a list, not an object: AttributeError every time it is tried.
+    line.post(line.event("message", POISON, message=["ช่วยด้วย"], timestamp=now_ms(-1), event_id="bad"))
     line.post(line.pin(POISON, timestamp=now_ms()))
     line.work()
-    bad = LineEvent.objects.get(timestamp=-(10**15))
+    bad = LineEvent.objects.get(webhook_event_id="bad")
     assert bad.state == "failed" and bad.attempts == 1
-    assert bad.error.startswith("ValueError")
+    assert bad.error.startswith("AttributeError")
     assert Incident.objects.filter(reporter__line_user_id=POISON).count() == 1
 
 
