@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ess.models import Role
-from ess.roles import CONSOLE_ROLES, role_of
+from ess.roles import CONSOLE_ROLES, province_scope, role_of
 from incidents import actions, geo
 from incidents.errors import ActionRefused, NotAllowed
 from incidents.line import parser
 from incidents.line.models import LineEvent
-from incidents.models import Incident, Reporter
+from incidents.models import Incident, Message, Reporter
 
 SHOWN = 50
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -95,6 +95,23 @@ def waiting(limit: int = SHOWN) -> list[FailedReport]:
         )
     )
     return [read(event, names) for event in events]
+
+
+def uncertain_messages(user, limit: int = SHOWN) -> list[Message]:
+    """Replies LINE may or may not have delivered (outbox: no answer came back), in the user's provinces."""
+    rows = Message.objects.filter(direction=Message.Direction.OUT, delivery=Message.Delivery.UNCERTAIN)
+    scope = province_scope(user)
+    if scope is not None:
+        rows = rows.filter(incident__province_code__in=scope)
+    return list(rows.select_related("incident", "reporter").order_by("-created_at", "-id")[:limit])
+
+
+def count_uncertain(user) -> int:
+    rows = Message.objects.filter(direction=Message.Direction.OUT, delivery=Message.Delivery.UNCERTAIN)
+    scope = province_scope(user)
+    if scope is not None:
+        rows = rows.filter(incident__province_code__in=scope)
+    return rows.count()
 
 
 def _check_console(actor) -> None:

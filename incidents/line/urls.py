@@ -11,4 +11,5 @@ urlpatterns = [
     path("line/failed/alert/", views.failures_alert, name="failures_alert"),
     path("line/failed/<int:pk>/open/", views.failure_open_case, name="failure_open_case"),
     path("line/failed/<int:pk>/retry/", views.failure_retry, name="failure_retry"),
+    path("line/messages/<int:pk>/resend/", views.message_resend, name="message_resend"),
 ]

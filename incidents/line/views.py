@@ -18,7 +18,7 @@ from PIL import Image
 
 from ess.roles import CONSOLE_ROLES, province_scope, role_of, role_required
 from incidents.errors import ActionRefused
-from incidents.line import failures, inbox, parser
+from incidents.line import failures, inbox, outbox, parser
 from incidents.models import Attachment
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,8 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 @require_GET
 def failures_alert(request: HttpRequest) -> HttpResponse:
     """The console's alert line (htmx, polled): empty when nothing waits."""
-    return render(request, "line/failures.html#alert", {"waiting_count": failures.count_waiting()})
+    context = {"waiting_count": failures.count_waiting(), "uncertain_count": failures.count_uncertain(request.user)}
+    return render(request, "line/failures.html#alert", context)
 
 
 @role_required(*CONSOLE_ROLES)
@@ -119,7 +120,11 @@ def failures_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "line/failures.html",
-        {"reports": failures.waiting(), "can_retry": role_of(request.user) in failures.SUPERVISOR_ROLES},
+        {
+            "reports": failures.waiting(),
+            "uncertain": failures.uncertain_messages(request.user),
+            "can_retry": role_of(request.user) in failures.SUPERVISOR_ROLES,
+        },
     )
 
 
@@ -144,4 +149,17 @@ def failure_retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(refused))
     else:
         messages.success(request, _("The LINE message goes through the worker again."))
+    return redirect("line:failures")
+
+
+@role_required(*CONSOLE_ROLES)
+@require_POST
+def message_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """The operator chose to send again a message whose delivery is uncertain (it may arrive twice)."""
+    try:
+        outbox.resend(pk, request.user)
+    except ActionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The message is sent again."))
     return redirect("line:failures")
