@@ -227,9 +227,10 @@ LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
 LINE_RICH_MENU_FONT = env_str("LINE_RICH_MENU_FONT", "/usr/share/fonts/truetype/tlwg/Loma-Bold.ttf")
 # LINE's bodies are a few kB; anything far bigger is refused (413) before it is read.
 LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
-# LINE may deliver a reporter's events out of order in separate requests: the worker waits this long
-# after receipt before processing an event, so a late older one is taken first.
-LINE_INBOX_SETTLE_MS = env_int("LINE_INBOX_SETTLE_MS", 500)
+# How long after receipt the worker leaves an event before processing it. 0: at once (the webhook wakes
+# the worker). Per-reporter order holds without it (docs/line.md, "Order"); a few hundred ms would trade
+# every report's first moment for an out-of-order delivery LINE rarely makes.
+LINE_INBOX_SETTLE_MS = env_int("LINE_INBOX_SETTLE_MS", 0)
 
 # --- Maps -----------------------------------------------------------------------------------------
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -16,6 +16,7 @@ from django.db import DataError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from ess import worker
 from incidents import geo
 from incidents.line import client, conversation, outbox, parser
 from incidents.line.models import LineEvent
@@ -78,6 +79,7 @@ def store(events: list[dict], now: dt.datetime | None = None) -> int:
     rows = [_row(event, now) for event in events]
     if not rows:
         return 0
+    transaction.on_commit(worker.wake)  # the worker starts on them as soon as they are committed
     try:
         with transaction.atomic():
             LineEvent.objects.bulk_create(rows, ignore_conflicts=True)
@@ -174,8 +176,16 @@ def process_event(event: LineEvent, now: dt.datetime | None = None) -> bool:
     area = geo.resolve(read.latitude, read.longitude, read.address) if read.message_kind == "location" else None
     with transaction.atomic():
         # The reporter's row lock serialises their events across workers; the event is re-read under it.
-        reporter = Reporter.objects.select_for_update().get(pk=reporter.pk)
-        current = LineEvent.objects.select_for_update().filter(pk=event.pk, state=LineEvent.State.PENDING).first()
+        # SKIP LOCKED: another worker is on this reporter, so this one goes on with other reporters
+        # instead of queueing behind it (PostgreSQL; SQLite has one writer anyway).
+        reporter = Reporter.objects.select_for_update(skip_locked=True).filter(pk=reporter.pk).first()
+        if reporter is None:
+            return False
+        current = (
+            LineEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event.pk, state=LineEvent.State.PENDING)
+            .first()
+        )
         if current is None:
             return False
         at = conversation.event_time(current.timestamp)

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ess import worker
 from ess.roles import CONSOLE_ROLES, province_scope, role_of
 from incidents import actions
 from incidents.errors import ActionRefused, NotAllowed
@@ -66,6 +67,7 @@ def queue(
     now = now or timezone.now()
     key = retry_key or uuid.uuid4()
     rows = []
+    transaction.on_commit(worker.wake)
     for index, payload in enumerate(messages):
         if index and index % MAX_BATCH == 0:
             # LINE takes at most 5 messages a request: the rest go in further batches, by push.
