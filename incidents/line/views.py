@@ -20,6 +20,7 @@ from ess.roles import CONSOLE_ROLES, province_scope, role_of, role_required
 from incidents.errors import ActionRefused
 from incidents.line import failures, inbox, outbox, parser
 from incidents.models import Attachment
+from privacy import access
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     scope = province_scope(request.user)
     if scope is not None and item.incident.province_code not in scope:
         raise Http404
+    access.record(request, access.Field.THUMBNAIL if request.GET.get("thumb") else access.Field.PHOTO, attachment=item)
     if request.GET.get("thumb") and item.content_type.startswith("image/"):
         response = _thumbnail(item)
     else:
