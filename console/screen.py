@@ -327,6 +327,10 @@ def describe_event(event: IncidentEvent) -> str:
         return _("The reporter follows ESS on LINE again")
     if kind == "delivery_failed":
         return _("A message to the reporter could not be delivered: %(error)s") % {"error": data.get("error", "")}
+    if kind == "delivery_uncertain":
+        return _("A reply to the reporter may not have arrived (LINE did not answer); it is not sent again by itself")
+    if kind == "delivery_resent":
+        return _("The reply whose delivery was uncertain was sent again")
     if kind == "handed_over":
         return _("Claim handed over from %(from)s to %(to)s") % {"from": data.get("from") or "—", "to": data.get("to")}
     if kind == "identity_viewed":
