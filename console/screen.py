@@ -241,12 +241,28 @@ def conversation(case: Incident) -> dict:
     by_message = {a.message_id: a for a in attachments if a.message_id}
     return {
         "conversation": [{"message": m, "attachment": by_message.get(m.pk)} for m in messages],
+        "reporter_words": reporter_words(case, messages),
         # The outbox sends within a second or so; the page re-reads the panel until it has.
         "pending_delivery": any(
             m.direction == Message.Direction.OUT and m.delivery == Message.Delivery.QUEUED for m in messages
         ),
         "loose_attachments": [a for a in attachments if not a.message_id],
     }
+
+
+def reporter_words(case: Incident, messages: list[Message] | None = None, limit: int = 6) -> list[str]:
+    """What the reporter said in their own words, first things first: the description the intake kept,
+    then their text messages (the case panel's strip shows them at the top, not far down the chat)."""
+    if messages is None:
+        messages = list(Message.objects.filter(incident=case).order_by("created_at", "id"))
+    words = []
+    if case.description.strip():
+        words.append(case.description.strip())
+    for m in messages:
+        text = m.text.strip()
+        if m.direction == Message.Direction.IN and m.kind == Message.Kind.TEXT and text and text not in words:
+            words.append(text)
+    return words[:limit]
 
 
 def _label(choices, value) -> str:

@@ -35,6 +35,7 @@
     overlays[root.dataset.textResponders || "Responders"] = responderLayer;
     L.control.layers(null, overlays).addTo(map);
     if (responders.length) responderLayer.addTo(map);
+    window.__essMap = map;  // for the browser tests (and a curious operator's console)
   }
 
   // The server's queue order (dispatch.console.queue_cases): unclaimed first, cases waiting for the
@@ -121,8 +122,85 @@
     return Array.prototype.some.call(panel.querySelectorAll("input[type=text], input:not([type]), textarea"),
       function (el) { return el.value.trim() !== ""; });
   }
+  // The main map follows the open case: it flies there, marks it, and shows the agencies recommended
+  // for it (read from the dispatch panel once that has loaded).
+  var agencyLayer = window.L ? L.layerGroup() : null;
+  var focusMarker = null;
+  function focusCase() {
+    if (!map) return;
+    agencyLayer.clearLayers();
+    if (focusMarker) { map.removeLayer(focusMarker); focusMarker = null; }
+    var body = document.querySelector("#panel .panel-body");
+    if (!body || body.dataset.lat === "") return;
+    var at = [parseFloat(body.dataset.lat), parseFloat(body.dataset.lng)];
+    focusMarker = L.marker(at, {
+      icon: L.divIcon({ className: "case-marker focus p" + body.dataset.priority, iconSize: [18, 18] }),
+      title: body.dataset.ref, zIndexOffset: 1000,
+    }).addTo(map);
+    map.invalidateSize();
+    map.flyTo(at, Math.max(map.getZoom(), 13), { duration: 0.6 });
+  }
+  function showAgencies(panel) {
+    if (!map) return;
+    var body = document.querySelector("#panel .panel-body");
+    if (!body || body.dataset.lat === "") return;
+    agencyLayer.clearLayers();
+    var points = [[parseFloat(body.dataset.lat), parseFloat(body.dataset.lng)]];
+    var seenAgency = {};
+    panel.querySelectorAll(".agency-option[data-lat]").forEach(function (el) {
+      if (el.dataset.lat === "" || seenAgency[el.dataset.agency]) return;
+      seenAgency[el.dataset.agency] = true;
+      var at = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
+      L.marker(at, { icon: L.divIcon({ className: "agency-marker", iconSize: [12, 12] }), title: el.dataset.name })
+        .addTo(agencyLayer);
+      // The view takes in the agencies in the strip (the rules' first choices), not every fold-away one.
+      if (!el.closest("details")) points.push(at);
+    });
+    agencyLayer.addTo(map);
+    if (points.length > 1) map.flyToBounds(L.latLngBounds(points), { padding: [24, 24], maxZoom: 15, duration: 0.6 });
+  }
+  // After Assign, a confirmation at the top of the strip. The case's own refresh (pushed when the
+  // assignment commits) may replace the panel before or after the Assign answer arrives, so the
+  // confirmation is shown whenever the panel of that case lists the agencies just assigned.
+  var flash = null;
+  document.addEventListener("submit", function (e) {
+    var form = e.target.closest(".assign-form");
+    var dispatchPanel = form && form.closest(".dispatch-panel");
+    if (!dispatchPanel) return;
+    var names = Array.prototype.map.call(form.querySelectorAll("input[name=agency]:checked"), function (box) {
+      return box.closest(".agency-option").dataset.name;
+    });
+    flash = { id: dispatchPanel.dataset.incident, names: names, until: Date.now() + 20000 };
+  }, true);
+  function showFlash() {
+    var body = document.querySelector("#panel .panel-body");
+    if (!flash || !body || body.dataset.case !== flash.id || Date.now() > flash.until) return;
+    var listed = Array.prototype.map.call(body.querySelectorAll(".dispatch-panel tr.assignment strong"),
+      function (el) { return el.textContent.trim(); });
+    var done = flash.names.filter(function (n) { return listed.indexOf(n) >= 0; });
+    if (!done.length) return;
+    var box = body.querySelector("[data-notices]");
+    if (box && !box.querySelector(".notice")) {
+      var p = document.createElement("p");
+      p.className = "notice ok"; p.setAttribute("role", "status");
+      p.textContent = (root.dataset.textAssigned || "Assigned") + ": " + done.join(", ");
+      box.appendChild(p);
+    }
+  }
   document.body.addEventListener("htmx:afterSwap", function (e) {
-    if (e.detail.target.id === "panel") { initMinimap(); markOpenRow(); watchDelivery(); }
+    if (e.detail.target.id === "panel") {
+      var body = document.querySelector("#panel .panel-body");
+      var sameCase = body && focusMarker && focusMarker.options.title === body.dataset.ref;
+      initMinimap(); markOpenRow(); watchDelivery(); showFlash();
+      if (!sameCase) focusCase();
+    }
+  });
+  document.body.addEventListener("htmx:afterSettle", function (e) {
+    // With an outerHTML swap the event fires on the new element itself.
+    var panel = e.target.classList && e.target.classList.contains("dispatch-panel") ? e.target : null;
+    if (!panel) return;
+    showAgencies(panel);
+    showFlash();
   });
   // htmx replaced the queue (filters, polling): the map follows the rows.
   document.body.addEventListener("htmx:afterSettle", function (e) {
@@ -144,6 +222,8 @@
   });
   function closePanel() {
     if (minimap) { minimap.remove(); minimap = null; }
+    if (agencyLayer) agencyLayer.clearLayers();
+    if (focusMarker) { map.removeLayer(focusMarker); focusMarker = null; }
     document.getElementById("panel").innerHTML = "";
     markOpenRow();
   }
@@ -384,6 +464,7 @@
 
   syncAllMarkers(true);
   initMinimap();
+  focusCase();
   markOpenRow();
   tick();
   connect();
