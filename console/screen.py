@@ -38,6 +38,7 @@ class QueueFilters:
     category: str = ""
     province: str = ""
     q: str = ""
+    mine: bool = False  # only the cases the viewer holds a live claim on
 
     @classmethod
     def from_query(cls, data) -> "QueueFilters":
@@ -50,6 +51,7 @@ class QueueFilters:
             category=category if category in Category.values else "",
             province=(data.get("province", "") or "")[:2],
             q=(data.get("q", "") or "").strip()[:100],
+            mine=data.get("mine", "") in ("1", "on", "true"),
         )
 
     @property
@@ -58,8 +60,10 @@ class QueueFilters:
 
 
 def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Incident]:
-    """The operator's queue (DESIGN §4c): unclaimed before claimed; cases waiting for the centre (new,
-    triaged) before those with help already on the way; then highest priority, then oldest.
+    """The operator's queue (DESIGN §4c): the viewer's own claimed cases pinned at the top ("my cases",
+    #15 item 5: claiming must not drop a case off screen); then unclaimed before others' claims; cases
+    waiting for the centre (new, triaged) before those with help already on the way; then highest
+    priority, then oldest.
 
     One query whatever the number of cases (the query-count test holds it to that)."""
     filters = filters or QueueFilters()
@@ -71,12 +75,17 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
         cases = cases.filter(category=filters.category)
     if filters.province:
         cases = cases.filter(province_code=filters.province)
+    if filters.mine:
+        cases = cases.filter(claimed_by=user, claim_expires_at__gt=now)
     if filters.q:
         q = filters.q
         cases = cases.filter(Q(reference__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q))
     cases = (
         cases.select_related("reporter", "claimed_by")
         .annotate(
+            mine=Case(
+                When(claimed_by=user.pk, claim_expires_at__gt=now, then=0), default=1, output_field=IntegerField()
+            ),
             claim_live=Case(
                 When(claimed_by__isnull=False, claim_expires_at__gt=now, then=1),
                 default=0,
@@ -85,7 +94,7 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
             with_help=Case(When(status__in=WAITING_STATUSES, then=0), default=1, output_field=IntegerField()),
             overdue=Exists(_overdue_assignments().filter(incident=OuterRef("pk"))),
         )
-        .order_by("claim_live", "with_help", "priority", "received_at")
+        .order_by("mine", "claim_live", "with_help", "priority", "received_at")
     )
     if filters.status != "open" and filters.status not in OPEN_STATUSES:
         cases = cases.order_by("-received_at")  # a look back (closed, referred …): the latest first

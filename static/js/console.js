@@ -38,11 +38,21 @@
     window.__essMap = map;  // for the browser tests (and a curious operator's console)
   }
 
-  // The server's queue order (dispatch.console.queue_cases): unclaimed first, cases waiting for the
-  // centre before those with help on the way, then priority, then the oldest.
+  // The server's queue order (console.screen.queue_cases): my own claimed cases pinned at the top,
+  // then unclaimed, cases waiting for the centre before those with help on the way, then priority,
+  // then the oldest. Rows are rendered once for everyone, so "mine" is worked out here.
+  var me = root.dataset.user;
+  function isMine(tr) { return tr.classList.contains("claimed") && tr.dataset.holder === me; }
   function rowKey(tr) {
     var waiting = tr.dataset.status === "new" || tr.dataset.status === "triaged" ? 0 : 1;
-    return [tr.classList.contains("claimed") ? 1 : 0, waiting, parseInt(tr.dataset.priority, 10), tr.dataset.received];
+    return [isMine(tr) ? 0 : 1, tr.classList.contains("claimed") ? 1 : 0, waiting,
+      parseInt(tr.dataset.priority, 10), tr.dataset.received];
+  }
+  function markMine() {
+    var n = 0;
+    allRows().forEach(function (tr) { var mine = isMine(tr); tr.classList.toggle("mine", mine); if (mine) n += 1; });
+    var out = document.getElementById("my-count");
+    if (out) out.textContent = String(n);
   }
   function before(a, b) {
     for (var i = 0; i < a.length; i++) { if (a[i] < b[i]) return true; if (a[i] > b[i]) return false; }
@@ -235,6 +245,7 @@
     if (status === "open" ? !isOpen : tr.dataset.status !== status) return false;
     if (f.get("category") && tr.dataset.category !== f.get("category")) return false;
     if (f.get("province") && tr.dataset.province !== f.get("province")) return false;
+    if (f.get("mine") && !isMine(tr)) return false;
     return true;
   }
   function parseRow(html) {
@@ -306,6 +317,7 @@
   }
   function updateCount() {
     document.getElementById("open-count").textContent = String(allRows().length);
+    markMine();
   }
   function announce(tr) {
     tr.classList.add("fresh");
@@ -466,6 +478,7 @@
   initMinimap();
   focusCase();
   markOpenRow();
+  updateCount();
   tick();
   connect();
 })();
