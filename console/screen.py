@@ -4,11 +4,14 @@ the same data through the same templates."""
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from dispatch import presence
 from dispatch import timeline as dispatch_timeline
@@ -28,8 +31,43 @@ from incidents.models import (
 
 QUEUE_LIMIT = 200
 WAITING_STATUSES = (Status.NEW, Status.TRIAGED)  # the centre still has to act (console.js mirrors the order)
-# Seconds a new case may wait for triage, per priority, before its row turns red (amber at half).
-TRIAGE_SLA_SECONDS = {1: 120, 2: 300, 3: 900}
+# Each open status waits for one step; its clock, its label and its target (#15 item 7). The targets are
+# the dashboard's SLA settings (SLA_*_MINUTES, every one counted from the report's arrival, as the
+# dashboard's milestones count them); the clock shows the time spent in the step, or for the agency's
+# acknowledgement the time left. A row turns amber at half the target and red past it.
+STEP_TIMERS = {
+    Status.NEW: ("triage", _l("to triage"), "received_at", "SLA_TRIAGE_MINUTES", 10, False),
+    Status.TRIAGED: ("dispatch", _l("to dispatch"), "triaged_at", "SLA_DISPATCH_MINUTES", 30, False),
+    Status.DISPATCHED: ("acknowledge", _l("to acknowledge"), "dispatched_at", "SLA_ACKNOWLEDGE_MINUTES", 45, True),
+    Status.ACKNOWLEDGED: ("arrive", _l("to arrive"), "acknowledged_at", "SLA_ON_SCENE_MINUTES", 90, False),
+    Status.EN_ROUTE: ("arrive", _l("to arrive"), "acknowledged_at", "SLA_ON_SCENE_MINUTES", 90, False),
+    Status.ON_SCENE: ("on_scene", _l("on scene"), "on_scene_at", "", 0, False),
+}
+
+
+@dataclass
+class StepTimer:
+    step: str
+    label: str
+    since: datetime  # the step's clock starts here
+    due: datetime | None  # the SLA deadline (red after it)
+    warn: datetime | None  # amber from here
+    countdown: bool
+
+
+def step_timer(case: Incident) -> StepTimer | None:
+    """The running timer of the step an open case is waiting for (None once it left the open statuses)."""
+    spec = STEP_TIMERS.get(case.status)
+    if spec is None:
+        return None
+    step, label, since_field, setting, default, countdown = spec
+    since = getattr(case, since_field, None) or case.received_at
+    due = warn = None
+    if setting:
+        target = timedelta(minutes=getattr(settings, setting, default))
+        due = case.received_at + target
+        warn = case.received_at + target / 2
+    return StepTimer(step, str(label), since, due, warn, countdown)
 
 
 @dataclass
@@ -116,7 +154,7 @@ def row_context(case: Incident, *, possible_duplicate: bool = False, now=None) -
         "claim_live": case.claim_is_active(now),
         "possible_duplicate": possible_duplicate,
         "overdue": overdue,
-        "sla_seconds": TRIAGE_SLA_SECONDS.get(case.priority, 300),
+        "timer": step_timer(case),
     }
 
 

@@ -353,22 +353,41 @@
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
     return h ? h + ":" + pad(m) + ":" + pad(sec) : m + ":" + pad(sec);
   }
+  // Each case's step timer (console.screen.step_timer): time in the step, or time left for the agency
+  // to acknowledge; amber from half the SLA target, red past it. Rows and the panel's head alike.
+  function tickTimer(el, now) {
+    var due = el.dataset.due ? Date.parse(el.dataset.due) : null;
+    var warn = el.dataset.warn ? Date.parse(el.dataset.warn) : null;
+    var clock = el.querySelector(".step-clock");
+    if (el.dataset.countdown && due !== null) {
+      var left = (due - now) / 1000;
+      clock.textContent = left >= 0 ? fmtAge(left) : "+" + fmtAge(-left);
+    } else {
+      clock.textContent = fmtAge((now - Date.parse(el.dataset.since)) / 1000);
+    }
+    var breach = due !== null && now >= due;
+    var warning = !breach && warn !== null && now >= warn;
+    el.classList.toggle("sla-breach", breach);
+    el.classList.toggle("sla-warn", warning);
+    return breach ? "breach" : warning ? "warn" : "";
+  }
   function tick() {
     var now = Date.now();
     allRows().forEach(function (tr) {
       var age = (now - Date.parse(tr.dataset.received)) / 1000;
       var t = tr.querySelector(".age time");
       if (t) t.textContent = fmtAge(age);
-      var sla = parseInt(tr.dataset.sla, 10) || 300;
-      var waiting = tr.dataset.status === "new";
-      tr.classList.toggle("sla-breach", waiting && age >= sla);
-      tr.classList.toggle("sla-warn", waiting && age >= sla / 2 && age < sla);
+      var timer = tr.querySelector(".step-timer");
+      var state = timer ? tickTimer(timer, now) : "";
+      tr.classList.toggle("sla-breach", state === "breach");
+      tr.classList.toggle("sla-warn", state === "warn");
       if (tr.dataset.claimUntil && Date.parse(tr.dataset.claimUntil) <= now && tr.classList.contains("claimed")) {
         tr.classList.remove("claimed");
         var holder = tr.querySelector(".holder");
         if (holder) holder.classList.add("muted");
       }
     });
+    document.querySelectorAll("#panel .panel-head .step-timer").forEach(function (el) { tickTimer(el, now); });
   }
   setInterval(tick, 1000);
 
