@@ -11,7 +11,7 @@ from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from dispatch import presence
 from dispatch import timeline as dispatch_timeline
@@ -36,12 +36,19 @@ WAITING_STATUSES = (Status.NEW, Status.TRIAGED)  # the centre still has to act (
 # dashboard's milestones count them); the clock shows the time spent in the step, or for the agency's
 # acknowledgement the time left. A row turns amber at half the target and red past it.
 STEP_TIMERS = {
-    Status.NEW: ("triage", _l("to triage"), "received_at", "SLA_TRIAGE_MINUTES", 10, False),
-    Status.TRIAGED: ("dispatch", _l("to dispatch"), "triaged_at", "SLA_DISPATCH_MINUTES", 30, False),
-    Status.DISPATCHED: ("acknowledge", _l("to acknowledge"), "dispatched_at", "SLA_ACKNOWLEDGE_MINUTES", 45, True),
-    Status.ACKNOWLEDGED: ("arrive", _l("to arrive"), "acknowledged_at", "SLA_ON_SCENE_MINUTES", 90, False),
-    Status.EN_ROUTE: ("arrive", _l("to arrive"), "acknowledged_at", "SLA_ON_SCENE_MINUTES", 90, False),
-    Status.ON_SCENE: ("on_scene", _l("on scene"), "on_scene_at", "", 0, False),
+    Status.NEW: ("triage", gettext_lazy("to triage"), "received_at", "SLA_TRIAGE_MINUTES", 10, False),
+    Status.TRIAGED: ("dispatch", gettext_lazy("to dispatch"), "triaged_at", "SLA_DISPATCH_MINUTES", 30, False),
+    Status.DISPATCHED: (
+        "acknowledge",
+        gettext_lazy("to acknowledge"),
+        "dispatched_at",
+        "SLA_ACKNOWLEDGE_MINUTES",
+        45,
+        True,
+    ),
+    Status.ACKNOWLEDGED: ("arrive", gettext_lazy("to arrive"), "acknowledged_at", "SLA_ON_SCENE_MINUTES", 90, False),
+    Status.EN_ROUTE: ("arrive", gettext_lazy("to arrive"), "acknowledged_at", "SLA_ON_SCENE_MINUTES", 90, False),
+    Status.ON_SCENE: ("on_scene", gettext_lazy("on scene"), "on_scene_at", "", 0, False),
 }
 
 
