@@ -18,7 +18,7 @@ from dispatch import timeline as dispatch_timeline
 from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Responder
 from dispatch.scoping import visible_incidents
 from ess.roles import province_scope
-from incidents import triage
+from incidents import actions, triage
 from incidents.models import (
     OPEN_STATUSES,
     Attachment,
@@ -30,6 +30,7 @@ from incidents.models import (
 )
 
 QUEUE_LIMIT = 200
+OPENED = "opened"  # the timeline event of the first time a case's panel is opened on a console
 WAITING_STATUSES = (Status.NEW, Status.TRIAGED)  # the centre still has to act (console.js mirrors the order)
 # Each open status waits for one step; its clock, its label and its target (#15 item 7). The targets are
 # the dashboard's SLA settings (SLA_*_MINUTES, every one counted from the report's arrival, as the
@@ -138,6 +139,7 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
             ),
             with_help=Case(When(status__in=WAITING_STATUSES, then=0), default=1, output_field=IntegerField()),
             overdue=Exists(_overdue_assignments().filter(incident=OuterRef("pk"))),
+            was_opened=Exists(IncidentEvent.objects.filter(incident=OuterRef("pk"), kind=OPENED)),
         )
         .order_by("mine", "claim_live", "with_help", "priority", "received_at")
     )
@@ -156,12 +158,17 @@ def row_context(case: Incident, *, possible_duplicate: bool = False, now=None) -
     overdue = getattr(case, "overdue", None)  # annotated by queue_cases; one query for a pushed row
     if overdue is None:
         overdue = _overdue_assignments().filter(incident=case).exists()
+    was_opened = getattr(case, "was_opened", None)
+    if was_opened is None and case.status == Status.NEW:
+        was_opened = case.events.filter(kind=OPENED).exists()
     return {
         "case": case,
         "claim_live": case.claim_is_active(now),
         "possible_duplicate": possible_duplicate,
         "overdue": overdue,
         "timer": step_timer(case),
+        # A new report nobody has opened yet: the banner and the repeating tone stay until someone does.
+        "unopened": case.status == Status.NEW and not was_opened,
     }
 
 
@@ -200,6 +207,13 @@ def live_row(incident_id: int, event_id: int, scope: list[str] | None, language:
     while len(_LIVE_ROWS) > _LIVE_ROWS_SIZE:
         _LIVE_ROWS.popitem(last=False)
     return payload
+
+
+def mark_opened(case: Incident, user) -> None:
+    """The first time anyone opens a case's panel: a timeline event, which every console hears (the
+    new-report banner and the P1 tone stop for everyone)."""
+    if case.status == Status.NEW and not case.events.filter(kind=OPENED).exists():
+        actions.record(case, OPENED, actor=user)
 
 
 def last_event_id() -> int:
@@ -392,6 +406,8 @@ def describe_event(event: IncidentEvent) -> str:
         return _("A message to the reporter could not be delivered: %(error)s") % {"error": data.get("error", "")}
     if kind == "handed_over":
         return _("Claim handed over from %(from)s to %(to)s") % {"from": data.get("from") or "—", "to": data.get("to")}
+    if kind == OPENED:
+        return _("Opened on the console")
     if kind == "identity_viewed":
         return _("Reporter identity viewed")
     return kind.replace("_", " ")

@@ -9,8 +9,6 @@
   var OPEN = ["new", "triaged", "dispatched", "acknowledged", "en_route", "on_scene"];
   var lastEventId = parseInt(root.dataset.lastEvent || "0", 10);
   var seen = {};  // event ids applied: live pushes, the server's tail and catch-up may overlap or come out of order
-  var muted = localStorage.getItem("ess.console.muted") === "1";
-  var unseen = 0;
   var baseTitle = document.title;
   var queueBody = function () { return document.getElementById("queue-body"); };
   var filters = document.getElementById("filters");
@@ -318,31 +316,121 @@
   function updateCount() {
     document.getElementById("open-count").textContent = String(allRows().length);
     markMine();
+    updateAlerts();
   }
   function announce(tr) {
     tr.classList.add("fresh");
     var id = tr.id;
     setTimeout(function () { var row = document.getElementById(id); if (row) row.classList.remove("fresh"); }, 6000);
-    if (document.hidden || !document.hasFocus()) { unseen += 1; document.title = "(" + unseen + ") " + baseTitle; }
-    beep();
+    if (tr.classList.contains("unopened")) {
+      var p1 = tr.dataset.priority === "1";
+      tone(p1 ? "p1" : "p2");
+      lastTone[p1 ? "p1" : "p2"] = Date.now();
+    }
   }
-  window.addEventListener("focus", function () { unseen = 0; document.title = baseTitle; });
 
+  // --- new reports nobody has opened (#15 item 6) -------------------------------------------------------
+  // A banner, the page title and the favicon count the unopened reports; a P1 tone repeats until someone
+  // (anyone: the "opened" event re-renders the row everywhere) opens the case; P2/P3 ring in a softer
+  // tone, once or repeated. The operator's settings come with the page and are saved with the account.
+  var alertSettings = JSON.parse(document.getElementById("alert-settings-data").textContent);
+  var lastTone = { p1: 0, p2: 0 };
+  var banner = document.getElementById("new-banner");
+  var baseIcon = (document.querySelector("link[rel=icon]") || {}).href;
+  window.__essTones = [];  // what was played, for the browser tests
+  function unopenedRows() {
+    return allRows().filter(function (tr) { return tr.classList.contains("unopened"); });
+  }
+  function updateAlerts() {
+    var rows = unopenedRows();
+    banner.hidden = rows.length === 0;
+    banner.classList.toggle("has-p1", rows.some(function (tr) { return tr.dataset.priority === "1"; }));
+    banner.textContent = "";
+    if (rows.length) {
+      var title = document.createElement("b");
+      title.textContent = (rows.length === 1 ? banner.dataset.textOne : banner.dataset.textMany) + " (" + rows.length + ")";
+      banner.appendChild(title);
+      rows.slice().sort(function (a, b) { return before(rowKeyAlert(a), rowKeyAlert(b)) ? -1 : 1; })
+        .slice(0, 4).forEach(function (tr) {
+          var b = document.createElement("button");
+          b.type = "button"; b.className = "p" + tr.dataset.priority; b.dataset.caseLink = tr.dataset.id;
+          b.textContent = "P" + tr.dataset.priority + " " + tr.dataset.ref + " · " + (tr.dataset.categoryLabel || "");
+          banner.appendChild(b);
+        });
+    }
+    document.title = (rows.length ? "(" + rows.length + ") " : "") + baseTitle;
+    setFavicon(rows.length);
+  }
+  function rowKeyAlert(tr) { return [parseInt(tr.dataset.priority, 10), tr.dataset.received]; }
+  var iconCount = -1;
+  function setFavicon(n) {
+    if (n === iconCount) return;
+    iconCount = n;
+    var link = document.querySelector("link[rel=icon]");
+    if (!link) return;
+    if (!n) { link.href = baseIcon; return; }
+    var c = document.createElement("canvas"); c.width = c.height = 32;
+    var g = c.getContext("2d");
+    g.fillStyle = "#0b4f8a"; g.fillRect(0, 0, 32, 32);
+    g.fillStyle = "#d92d20"; g.beginPath(); g.arc(21, 11, 11, 0, 2 * Math.PI); g.fill();
+    g.fillStyle = "#fff"; g.font = "bold 15px sans-serif"; g.textAlign = "center"; g.textBaseline = "middle";
+    g.fillText(n > 9 ? "9+" : String(n), 21, 12);
+    link.type = "image/png"; link.href = c.toDataURL("image/png");
+  }
   var audio = null;
-  function beep() {
-    if (muted) return;
+  // P1: three rising square-wave pulses; P2/P3: one soft sine note. Distinct by ear and by rhythm.
+  function tone(kind) {
+    if (!alertSettings.sound_on) return;
+    window.__essTones.push({ kind: kind, at: Date.now() });
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      var o = audio.createOscillator(), g = audio.createGain();
-      o.frequency.value = 880; g.gain.value = 0.15;
-      o.connect(g); g.connect(audio.destination);
-      o.start(); o.stop(audio.currentTime + 0.18);
-    } catch (err) { /* no audio device: the highlight and the title still show it */ }
+      var volume = Math.max(0, Math.min(100, alertSettings.volume)) / 100 * 0.3;
+      var notes = kind === "p1" ? [[880, 0, 0.14], [1100, 0.18, 0.14], [1320, 0.36, 0.22]] : [[660, 0, 0.3]];
+      notes.forEach(function (n) {
+        var o = audio.createOscillator(), g = audio.createGain();
+        o.type = kind === "p1" ? "square" : "sine";
+        o.frequency.value = n[0]; g.gain.value = volume;
+        o.connect(g); g.connect(audio.destination);
+        o.start(audio.currentTime + n[1]); o.stop(audio.currentTime + n[1] + n[2]);
+      });
+    } catch (err) { /* no audio device: the banner, the title and the favicon still show it */ }
   }
+  function repeatTones() {
+    var rows = unopenedRows(), now = Date.now();
+    var hasP1 = rows.some(function (tr) { return tr.dataset.priority === "1"; });
+    var hasOther = rows.some(function (tr) { return tr.dataset.priority !== "1"; });
+    var p1Every = alertSettings.p1_repeat_seconds * 1000, otherEvery = alertSettings.other_repeat_seconds * 1000;
+    if (hasP1 && p1Every && now - lastTone.p1 >= p1Every) { lastTone.p1 = now; tone("p1"); }
+    else if (!hasP1 && hasOther && otherEvery && now - lastTone.p2 >= otherEvery) { lastTone.p2 = now; tone("p2"); }
+  }
+  setInterval(repeatTones, 1000);
   var muteButton = document.getElementById("mute");
-  function showMute() { muteButton.setAttribute("aria-pressed", muted ? "true" : "false"); }
-  muteButton.addEventListener("click", function () {
-    muted = !muted; localStorage.setItem("ess.console.muted", muted ? "1" : "0"); showMute();
+  var alertForm = document.getElementById("alert-form");
+  function showMute() {
+    muteButton.setAttribute("aria-pressed", alertSettings.sound_on ? "false" : "true");
+    alertForm.elements.sound_on.checked = alertSettings.sound_on;
+  }
+  function saveAlerts() {
+    var data = new FormData(alertForm);
+    if (!alertSettings.sound_on) data.delete("sound_on");
+    fetch(alertForm.action, { method: "POST", body: data, headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (saved) { if (saved) { alertSettings = saved; showMute(); } });
+  }
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (err) { return ""; }
+  }
+  muteButton.addEventListener("click", function () { alertSettings.sound_on = !alertSettings.sound_on; showMute(); saveAlerts(); });
+  alertForm.addEventListener("change", function () {
+    alertSettings.sound_on = alertForm.elements.sound_on.checked;
+    alertSettings.p1_repeat_seconds = parseInt(alertForm.elements.p1_repeat_seconds.value, 10) || 0;
+    alertSettings.other_repeat_seconds = parseInt(alertForm.elements.other_repeat_seconds.value, 10) || 0;
+    alertSettings.volume = parseInt(alertForm.elements.volume.value, 10) || 0;
+    saveAlerts();
+  });
+  alertForm.addEventListener("click", function (e) {
+    var b = e.target.closest("[data-test-tone]");
+    if (b) tone(b.dataset.testTone === "1" ? "p1" : "p2");
   });
   showMute();
 

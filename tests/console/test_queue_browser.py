@@ -78,3 +78,46 @@ def test_every_step_has_its_own_running_timer_and_colour_from_the_sla_settings(p
     page.click(f"#case-{late_triaged.pk}")
     head = page.wait_for_selector("#panel .panel-head .step-timer.sla-breach")
     assert "to dispatch" in head.inner_text()
+
+
+def test_a_new_report_has_a_banner_and_a_repeating_p1_tone_until_someone_opens_it(
+    browser, page, daphne_server, operator, supervisor_bkk
+):
+    from console.models import AlertSettings
+    from tests.browser import new_page
+
+    AlertSettings.objects.create(user=operator, p1_repeat_seconds=3, other_repeat_seconds=0)
+    login(page, operator, language="en")
+    page.goto("/console/")
+    page.wait_for_selector("#conn.online", timeout=5000)
+    assert page.is_hidden("#new-banner")
+    p2 = page.ess_server.call("tests.factories.make_incident", priority=2)["pk"]
+    p1 = page.ess_server.call("tests.factories.make_incident", priority=1)["pk"]
+    page.wait_for_selector(f"#case-{p1}.unopened", timeout=3000)
+    banner = page.wait_for_selector("#new-banner.has-p1")
+    assert "not opened yet (2)" in banner.inner_text()
+    assert "unopened" in page.inner_text(f"#case-{p2} .flags")
+    assert page.title().startswith("(2) ")
+    assert page.get_attribute("link[rel=icon]", "href").startswith("data:image/png")
+    # The P1 tone repeats (every 3 s for this operator) and differs from the P2 tone, which rang once.
+    page.wait_for_timeout(7000)
+    kinds = page.evaluate("window.__essTones.map(t => t.kind)")
+    assert kinds.count("p2") == 1 and kinds.count("p1") >= 3, kinds
+    # Someone else opens the P1 case: the banner keeps the P2 only, and the P1 tone stops.
+    other = new_page(browser, daphne_server)
+    try:
+        login(other, supervisor_bkk, language="en")
+        other.goto(f"/console/?case={p1}")
+        page.wait_for_selector(f"#case-{p1}:not(.unopened)", timeout=3000)
+        page.wait_for_function("!document.getElementById('new-banner').classList.contains('has-p1')")
+        assert "not opened yet (1)" in page.inner_text("#new-banner")
+        assert page.title().startswith("(1) ")
+        rung = page.evaluate("window.__essTones.length")
+        page.wait_for_timeout(4000)
+        assert page.evaluate("window.__essTones.length") == rung
+        # This operator opens the P2 from the banner: no banner, no count.
+        page.click(f"#new-banner button[data-case-link='{p2}']")
+        page.wait_for_selector("#new-banner", state="hidden", timeout=3000)
+        assert not page.title().startswith("(")
+    finally:
+        other.context.close()
