@@ -293,11 +293,30 @@
     clearTimeout(staffTimer);
     staffTimer = setTimeout(function () { htmx.trigger(document.body, "staff-refresh"); }, 1000);
   }
+  // A pushed change may arrive while the panel's own request for the same change is on its way (our
+  // claim, our save): refreshing then would swap in a second copy over what the operator does next
+  // (a priority just picked). Wait for the request; its answer usually already shows the event.
+  var panelInFlight = 0, deferredRefresh = null;
+  function isPanelRequest(e) { return e.detail.target && e.detail.target.id === "panel"; }
+  document.body.addEventListener("htmx:beforeRequest", function (e) { if (isPanelRequest(e)) panelInFlight += 1; });
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    if (!isPanelRequest(e)) return;
+    panelInFlight = Math.max(0, panelInFlight - 1);
+    if (!panelInFlight && deferredRefresh) {
+      var d = deferredRefresh; deferredRefresh = null;
+      setTimeout(function () { refreshPanel(d.id, d.eventId); }, 50);
+    }
+  });
   function refreshPanel(id, eventId) {
+    if (panelInFlight) {
+      if (!deferredRefresh || deferredRefresh.eventId < eventId) deferredRefresh = { id: id, eventId: eventId };
+      return;
+    }
     var panel = document.getElementById("panel");
     var body = panel.querySelector(".panel-body");
     // The panel already shows this event (e.g. our own action's answer): keep it and its message.
-    if (body && eventId <= parseInt(body.dataset.event || "0", 10)) return;
+    if (!body || body.dataset.case !== String(id)) return;
+    if (eventId <= parseInt(body.dataset.event || "0", 10)) return;
     if (panelTyping()) {
       if (!panel.querySelector(".notice.stale")) {
         var p = document.createElement("p");
@@ -549,9 +568,22 @@
     var i = rows.findIndex(function (r) { return r.classList.contains("selected"); });
     select(rows[Math.min(rows.length - 1, Math.max(0, i + step))]);
   }
-  function clickAction(key) {
-    var b = document.querySelector('#panel button[data-key="' + key + '"]');
-    if (b && !b.disabled) b.click();
+  // Every panel action carries data-key (shown on it as <kbd>): a button is pressed, a field focused, a
+  // folded section (summary) opened with its first field focused.
+  function keyAction(key) {
+    var el = document.querySelector('#panel [data-key="' + key + '"]');
+    if (!el || el.disabled) return false;
+    if (el.tagName === "SUMMARY") {
+      var details = el.parentElement;
+      details.open = true;
+      var first = details.querySelector("input:not([type=hidden]), textarea, select, button[type=submit]");
+      if (first) first.focus();
+    } else if (el.tagName === "BUTTON") {
+      el.click();
+    } else {
+      el.focus();
+    }
+    return true;
   }
   var help = document.getElementById("help");
   document.getElementById("help-toggle").addEventListener("click", function () { help.hidden = !help.hidden; });
@@ -562,22 +594,26 @@
       if (tag === "input" || tag === "textarea" || tag === "select") { e.target.blur(); return; }
       closePanel(); return;
     }
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.matches("[data-reply]")) {
+      e.preventDefault(); e.target.form.requestSubmit(); return;
+    }
     if (tag === "input" || tag === "textarea" || tag === "select" || e.ctrlKey || e.metaKey || e.altKey) return;
     var selected = document.querySelector("#queue-body tr.selected");
     switch (e.key) {
       case "j": case "ArrowDown": move(1); e.preventDefault(); break;
       case "k": case "ArrowUp": move(-1); e.preventDefault(); break;
       case "Enter": if (selected) openCase(selected.dataset.id); break;
-      case "c": case "r": case "t": case "s": clickAction(e.key); break;
       case "1": case "2": case "3": {
+        // The priority is picked, not focused: "s" right after saves (the select would swallow it).
         var sel = document.querySelector("#panel [data-priority-select]");
-        if (sel) { sel.value = e.key; sel.focus(); }
+        if (sel) { sel.value = e.key; sel.classList.add("picked"); }
         break;
       }
-      case "n": { var note = document.querySelector("#panel [data-note]"); if (note) { note.focus(); e.preventDefault(); } break; }
       case "/": document.getElementById("q").focus(); e.preventDefault(); break;
       case "m": muteButton.click(); break;
       case "?": help.hidden = !help.hidden; break;
+      default:
+        if (e.key.length === 1 && /[a-z]/.test(e.key) && keyAction(e.key)) e.preventDefault();
     }
   });
 
