@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Value, When
+from django.db.models.functions import Replace
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from incidents.models import (
     Incident,
     IncidentEvent,
     Message,
+    Reporter,
     Status,
 )
 
@@ -124,8 +126,7 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
     if filters.mine:
         cases = cases.filter(claimed_by=user, claim_expires_at__gt=now)
     if filters.q:
-        q = filters.q
-        cases = cases.filter(Q(reference__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q))
+        cases = cases.filter(search_condition(filters.q))
     cases = (
         cases.select_related("reporter", "claimed_by")
         .annotate(
@@ -146,6 +147,36 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
     if filters.status != "open" and filters.status not in OPEN_STATUSES:
         cases = cases.order_by("-received_at")  # a look back (closed, referred …): the latest first
     return list(cases[:QUEUE_LIMIT])
+
+
+def search_condition(q: str) -> Q:
+    """What the queue's search box finds (#15 item 10): a substring of the reference, the description or
+    the address, of anything the reporter wrote on the chat, of an operator's note, of the reporter's
+    name, or the digits of their phone. Substrings, not words: Thai is written without spaces, so full-text
+    search would miss "ทุบตี" inside "กำลังทุบตีภรรยา". ILIKE on PostgreSQL (a pg_trgm index serves it
+    where the extension is available, console migration 0003), LIKE on SQLite. Applied to
+    visible_incidents(), so a search never reaches past the operator's provinces."""
+    q = q.strip()
+    said = Message.objects.filter(incident=OuterRef("pk"), direction=Message.Direction.IN, text__icontains=q)
+    noted = IncidentEvent.objects.filter(incident=OuterRef("pk"), kind="note", data__text__icontains=q)
+    found = (
+        Q(reference__icontains=q)
+        | Q(description__icontains=q)
+        | Q(address__icontains=q)
+        | Q(reporter__display_name__icontains=q)
+        | Exists(said)
+        | Exists(noted)
+    )
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace("-", "").lstrip("+")) - 1:
+        # A phone typed or stored as 081-234-5678, 0812345678 or +66 81 234 5678: compare the digits,
+        # the last eight of a whole number (the part after 0 or +66).
+        bare = F("phone")
+        for sep in ("-", " ", ".", "(", ")"):
+            bare = Replace(bare, Value(sep), Value(""))
+        phones = Reporter.objects.annotate(digits=bare).filter(digits__contains=digits[-8:]).values("pk")
+        found |= Q(reporter__in=phones)
+    return found
 
 
 def _overdue_assignments():
