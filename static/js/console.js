@@ -225,6 +225,10 @@
     var link = e.target.closest("[data-case-link]");
     if (link) { e.preventDefault(); openCase(link.dataset.caseLink); return; }
     if (e.target.closest("[data-close-panel]")) { closePanel(); return; }
+    var opener = e.target.closest("[data-open-dialog]");
+    if (opener) { document.getElementById(opener.dataset.openDialog).showModal(); return; }
+    var closer = e.target.closest("[data-close-dialog]");
+    if (closer) { closer.closest("dialog").close(); return; }
     var tr = e.target.closest("tr.case-row");
     if (tr) { select(tr); openCase(tr.dataset.id); }
   });

@@ -109,3 +109,25 @@ def test_the_map_flies_to_the_open_case_and_shows_agencies_near_it(page, agencie
     center = page.evaluate("() => { const c = window.__essMap.getCenter(); return [c.lat, c.lng] }")
     assert abs(center[0] - 18.79) < 0.1 and abs(center[1] - 98.98) < 0.1, center
     assert "สน.ปทุมวัน" not in page.eval_on_selector_all("#map .agency-marker", "els => els.map(e => e.title)")
+
+
+def test_a_merge_shows_both_cases_side_by_side_before_it_happens(page, operator):
+    from incidents.models import Incident, Status
+
+    master = in_thread(make_incident, description="ผัวตีเมียที่หอพัก")
+    dup = in_thread(make_incident, latitude=13.7468, longitude=100.5349, description="ได้ยินเสียงตีกัน")
+    login(page, operator, language="en")
+    page.goto(f"/console/?case={dup.pk}")
+    page.wait_for_selector("#panel summary[data-key=d]")
+    page.keyboard.press("d")
+    page.click(f"#panel [data-open-dialog='merge-{master.pk}']")
+    dialog = page.wait_for_selector(f"#merge-{master.pk}[open]")
+    text = dialog.inner_text()
+    assert dup.reference in text and master.reference in text and "ผัวตีเมียที่หอพัก" in text
+    page.click(f"#merge-{master.pk} [data-close-dialog]")  # cancel: nothing happens
+    assert Incident.objects.get(pk=dup.pk).status == Status.NEW
+    page.click(f"#panel [data-open-dialog='merge-{master.pk}']")
+    page.click(f"#merge-{master.pk} [data-confirm-merge]")
+    page.wait_for_selector("#panel .notice.ok", timeout=3000)
+    assert Incident.objects.get(pk=dup.pk).duplicate_of_id == master.pk
+    assert master.reference in page.inner_text("#panel .conversation")  # the reporter was told
