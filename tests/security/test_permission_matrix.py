@@ -20,7 +20,10 @@ pytestmark = pytest.mark.django_db
 
 # kind: "case" — about the Bangkok case: every outsider is refused (login, 401, 403, 404, 405) and never
 # sees its reference; "page" — a screen or list an outsider may open, which must not show the case;
-# "public" — open to anyone by design (it must not show the case either).
+# "public" — open to anyone by design (it must not show the case either); "console" — a console page
+# (operators, supervisors, admins) that is not about one case: the other province's operator and supervisor
+# may open it without seeing the case, everyone else is refused; "audit" — supervisors' and admins' pages:
+# the other province's supervisor may open them without seeing the case, everyone else is refused.
 MATRIX = {
     "home": ("page", "get"),
     "healthz": ("public", "get"),
@@ -57,6 +60,7 @@ MATRIX = {
             "case_close",
             "case_reply",
             "case_assign",
+            "case_safe_contact",
             "case_stand_down",
             "assignment_status",
             "assignment_reassign",
@@ -64,6 +68,15 @@ MATRIX = {
     },
     "line:webhook": ("public", "post"),
     "line:attachment": ("case", "get"),
+    "line:failures": ("console", "get"),
+    "line:failures_alert": ("console", "get"),
+    "line:failure_open_case": ("console", "post"),
+    "line:failure_retry": ("console", "post"),
+    "line:message_resend": ("console", "post"),
+    "privacy": ("public", "get"),
+    "privacy:access_log": ("audit", "get"),
+    "privacy:access_log_csv": ("audit", "get"),
+    "privacy:legal_holds": ("audit", "get"),
     "responder:home": ("page", "get"),
     "responder:assignments": ("page", "get"),
     "responder:step": ("case", "post"),
@@ -74,6 +87,7 @@ MATRIX = {
     "console:queue": ("page", "get"),
     "console:staff": ("page", "get"),
     "console:hand_over_all": ("page", "post"),
+    "console:alerts": ("console", "post"),
     "console:case": ("case", "get"),
     "console:reveal_reporter": ("case", "post"),
     "console:act": ("case", "post"),
@@ -91,6 +105,8 @@ MATRIX = {
     "demo:simulator-feed": ("page", "get"),
 }
 REFUSED = {302, 401, 403, 404, 405}
+# Who of the outsiders may open a "console" or "audit" page (never seeing the case on it).
+ADMITTED = {"console": {"operator_cm", "supervisor_cm"}, "audit": {"supervisor_cm"}}
 OUTSIDERS = [
     "anonymous",
     "operator_cm",
@@ -204,6 +220,10 @@ def test_no_outsider_reaches_the_case_on_any_route(client, world, agencies, who)
             problems.append(f"{name} {url}: shows the case to {who}")
         if kind == "case" and response.status_code not in REFUSED:
             problems.append(f"{name} {url}: {response.status_code} for {who}")
+        if kind in ADMITTED and who not in ADMITTED[kind] and response.status_code not in REFUSED:
+            problems.append(f"{name} {url}: {response.status_code} for {who}")
+        if kind in ADMITTED and who in ADMITTED[kind] and response.status_code in (401, 403):
+            problems.append(f"{name} {url}: {response.status_code} for {who}, who may open it")
         if kind == "admin" and response.status_code != 302:
             problems.append(f"{name}: {response.status_code} for {who}")
     assert problems == []
