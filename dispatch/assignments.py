@@ -24,6 +24,7 @@ from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Agency, Assignment, Assi
 from ess import live
 from ess.models import Role
 from ess.roles import CONSOLE_ROLES, role_of
+from incidents import geo
 from incidents.actions import do_transition, locked, record, save_case
 from incidents.errors import ActionRefused, NotAllowed
 from incidents.lifecycle import can_transition
@@ -116,6 +117,20 @@ def _check_claim(case: Incident, actor) -> None:
         save_case(case, claim_fields(case, actor, timezone.now()))
 
 
+def _check_covers(agency: Agency, case: Incident) -> None:
+    """An agency is sent only to cases in the areas it covers, unless it is national: it would read the
+    case, its messages and photos (every entry point refuses it here, whatever its form offered)."""
+    if not agency.covers(case):
+        raise NotAllowed(
+            _("%(agency)s does not cover %(area)s, where case %(ref)s is.")
+            % {
+                "agency": agency.name,
+                "area": geo.district_name(case.district_code) or geo.province_name(case.province_code) or "—",
+                "ref": case.reference,
+            }
+        )
+
+
 def target_case_status(assignments) -> str:
     """The status the case should have, given all its assignments (see the module docstring)."""
     live_ones = [a.status for a in assignments if a.status in ACTIVE_ASSIGNMENT_STATUSES]
@@ -180,6 +195,7 @@ def do_assign(
             seen.add(pick.agency.pk)
             if not pick.agency.is_active:
                 raise ActionRefused(_("%(agency)s is not active.") % {"agency": pick.agency.name})
+            _check_covers(pick.agency, case)
             if pick.responder is not None and pick.responder.agency_id != pick.agency.pk:
                 raise ActionRefused(
                     _("%(person)s does not work for %(agency)s.")
@@ -355,6 +371,9 @@ def do_reassign(assignment: Assignment | int, pick: Pick, reason: str, *, actor=
             old.save(update_fields=["responder", "version"])
             _event(case, old, "responder_changed", actor=actor, data={"reason": reason.strip()})
             return old
+        if not pick.agency.is_active:
+            raise ActionRefused(_("%(agency)s is not active.") % {"agency": pick.agency.name})
+        _check_covers(pick.agency, case)
         if case.assignments.filter(agency=pick.agency, status__in=ACTIVE_ASSIGNMENT_STATUSES).exists():
             raise ActionRefused(
                 _("%(agency)s is already assigned to case %(ref)s.")
