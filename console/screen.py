@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from dispatch import presence
-from dispatch import timeline as dispatch_timeline
 from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Responder
 from dispatch.scoping import visible_incidents
 from ess.roles import province_scope
-from incidents import triage
+from incidents import timeline, triage
 from incidents.models import (
     OPEN_STATUSES,
     Attachment,
@@ -249,79 +247,6 @@ def conversation(case: Incident) -> dict:
     }
 
 
-def _label(choices, value) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
 def describe_event(event: IncidentEvent) -> str:
-    """One timeline line, in the operator's language. Dispatch's own kinds are worded by #5's
-    dispatch.timeline.describe()."""
-    dispatch_line = dispatch_timeline.describe(event)
-    if dispatch_line is not None:
-        return dispatch_line
-    data = event.data or {}
-    kind = event.kind
-    if kind == "created":
-        return _("Case opened (%(source)s)") % {"source": data.get("source", "")}
-    if kind == "status":
-        text = _("Status: %(from)s → %(to)s") % {
-            "from": _label(Status, event.from_status) if event.from_status else "—",
-            "to": _label(Status, event.to_status),
-        }
-        for key, title in (
-            ("reason", _("reason")),
-            ("outcome", _("outcome")),
-            ("hotline", _("hotline")),
-            ("master", _("master")),
-        ):
-            if data.get(key):
-                text += f" · {title}: {data[key]}"
-        return text
-    if kind == "claimed":
-        return _("Claimed")
-    if kind == "released":
-        return _("Claim released")
-    if kind == "claim_taken_over":
-        return _("Claim taken over from %(user)s") % {"user": data.get("from") or "—"}
-    if kind == "triage":
-        parts = []
-        if "category" in data:
-            parts.append(
-                _("category %(old)s → %(new)s")
-                % {"old": _label(Category, data["category"][0]), "new": _label(Category, data["category"][1])}
-            )
-        if "priority" in data:
-            parts.append(_("priority P%(old)s → P%(new)s") % {"old": data["priority"][0], "new": data["priority"][1]})
-        return _("Triage: %(changes)s") % {"changes": ", ".join(parts)}
-    if kind == "note":
-        return _("Note: %(text)s") % {"text": data.get("text", "")}
-    if kind == "duplicate_merged":
-        return _("Case %(ref)s merged into this one as a duplicate") % {"ref": data.get("duplicate", "")}
-    if kind == "message":
-        text = data.get("text") or _label(Message.Kind, data.get("kind", "other"))
-        if data.get("direction") == Message.Direction.OUT:
-            return _("To the reporter: %(text)s") % {"text": text}
-        return _("From the reporter: %(text)s") % {"text": text}
-    if kind == "attachment":
-        return _("Photo or file received")
-    if kind == "location":
-        return _("The reporter sent a new location")
-    if kind == "category":
-        return _("Category: %(old)s → %(new)s") % {
-            "old": _label(Category, data.get("from", "")),
-            "new": _label(Category, data.get("to", "")),
-        }
-    if kind == "reporter_unreachable":
-        return _("The reporter blocked ESS on LINE: messages no longer arrive")
-    if kind == "reporter_reachable":
-        return _("The reporter follows ESS on LINE again")
-    if kind == "delivery_failed":
-        return _("A message to the reporter could not be delivered: %(error)s") % {"error": data.get("error", "")}
-    if kind == "handed_over":
-        return _("Claim handed over from %(from)s to %(to)s") % {"from": data.get("from") or "—", "to": data.get("to")}
-    if kind == "identity_viewed":
-        return _("Reporter identity viewed")
-    return kind.replace("_", " ")
+    """One timeline line, in the operator's language (the registry of incidents.timeline)."""
+    return timeline.describe(event)

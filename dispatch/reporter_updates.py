@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from incidents.actions import record
 from incidents.line import outbox
-from incidents.models import Incident, Language, Reporter, Status
+from incidents.models import EventKind, Incident, Language, Reporter, Status
 
 # Case status reached → {language: text}. {ref} is the case reference the reporter was given.
 MESSAGES: dict[str, dict[str, str]] = {
@@ -68,7 +68,7 @@ def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
     Writes a "reporter_update" timeline event saying who was told and who not.
 
     Precondition: called inside the action that moved the case, with the case locked."""
-    if status not in MESSAGES or incident.events.filter(kind="reporter_update", data__status=status).exists():
+    if status not in MESSAGES or incident.events.filter(kind=EventKind.REPORTER_UPDATE, data__status=status).exists():
         return []
     out = []
     for reporter in recipients(incident):
@@ -88,7 +88,7 @@ def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
     if out:
         record(
             incident,
-            "reporter_update",
+            EventKind.REPORTER_UPDATE,
             data={
                 "status": status,
                 "sent": sum(u.sent for u in out),

@@ -303,6 +303,40 @@ class Attachment(models.Model):
         return self.file.name
 
 
+class EventKind(models.TextChoices):
+    """Every kind of timeline event. Each one's one-line description is in incidents.timeline (the kinds
+    of the LINE intake and the console's claim/triage actions there, the agencies' in dispatch.timeline)."""
+
+    # The case and its reporter (incidents)
+    CREATED = "created", _("case opened")
+    STATUS = "status", _("status changed")
+    CATEGORY = "category", _("category set by the reporter")
+    LOCATION = "location", _("new location")
+    MESSAGE = "message", _("message")
+    ATTACHMENT = "attachment", _("photo or file")
+    REPORTER_UNREACHABLE = "reporter_unreachable", _("reporter blocked the LINE account")
+    REPORTER_REACHABLE = "reporter_reachable", _("reporter follows the LINE account again")
+    DELIVERY_FAILED = "delivery_failed", _("message not delivered")
+    # The operators' work (incidents.triage)
+    CLAIMED = "claimed", _("claimed")
+    RELEASED = "released", _("claim released")
+    CLAIM_TAKEN_OVER = "claim_taken_over", _("claim taken over")
+    HANDED_OVER = "handed_over", _("claim handed over")
+    TRIAGE = "triage", _("triage")
+    NOTE = "note", _("internal note")
+    DUPLICATE_MERGED = "duplicate_merged", _("duplicate merged in")
+    IDENTITY_VIEWED = "identity_viewed", _("reporter identity viewed")
+    IDENTITY_EXPORTED = "identity_exported", _("reporter identity exported")
+    # The agencies (dispatch)
+    ASSIGNED = "assigned", _("agency assigned")
+    ASSIGNMENT = "assignment", _("assignment moved")
+    REASSIGNED = "reassigned", _("assignment handed on")
+    RESPONDER_CHANGED = "responder_changed", _("responder changed")
+    STAND_DOWN = "stand_down", _("agency stood down")
+    DISPATCH_ALERT = "dispatch_alert", _("dispatch alert")
+    REPORTER_UPDATE = "reporter_update", _("reporter told of progress")
+
+
 class IncidentEvent(models.Model):
     """The append-only timeline. Every change to a case writes one; ids increase, so a console that
     lost its websocket asks for everything after the last id it saw."""
@@ -311,7 +345,7 @@ class IncidentEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     data = models.JSONField(default=dict, blank=True)

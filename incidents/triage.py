@@ -29,7 +29,7 @@ from ess.models import Role
 from ess.roles import CONSOLE_ROLES, province_scope, role_of
 from incidents.actions import do_transition, locked, record, save_case
 from incidents.errors import ActionRefused, ClaimHeld, InvalidInput, NotAllowed, StaleIncident
-from incidents.models import Category, Hotline, Incident, Language, Priority, Reporter, Status
+from incidents.models import Category, EventKind, Hotline, Incident, Language, Priority, Reporter, Status
 
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
@@ -166,7 +166,7 @@ def claim(incident: Incident | int, actor, *, expected_version: int | None = Non
         _check_version(case, expected_version)
         fields = claim_fields(case, actor, now)
         save_case(case, fields)
-        record(case, "claimed", actor=actor, data={"until": case.claim_expires_at.isoformat()})
+        record(case, EventKind.CLAIMED, actor=actor, data={"until": case.claim_expires_at.isoformat()})
     return case
 
 
@@ -180,7 +180,7 @@ def release(incident: Incident | int, actor, *, expected_version: int | None = N
         case.claimed_by = None
         case.claim_expires_at = None
         save_case(case, ["claimed_by", "claim_expires_at"])
-        record(case, "released", actor=actor)
+        record(case, EventKind.RELEASED, actor=actor)
     return case
 
 
@@ -198,7 +198,9 @@ def take_over(incident: Incident | int, actor, *, expected_version: int | None =
         case.claimed_by = actor
         case.claim_expires_at = now + timedelta(seconds=settings.CLAIM_TTL_SECONDS)
         save_case(case, ["claimed_by", "claim_expires_at"])
-        record(case, "claim_taken_over", actor=actor, data={"from": previous.get_username() if previous else ""})
+        record(
+            case, EventKind.CLAIM_TAKEN_OVER, actor=actor, data={"from": previous.get_username() if previous else ""}
+        )
     return case
 
 
@@ -223,7 +225,7 @@ def hand_over(incident: Incident | int, actor, to_user, *, expected_version: int
         case.claimed_by = to_user
         case.claim_expires_at = timezone.now() + timedelta(seconds=settings.CLAIM_TTL_SECONDS)
         save_case(case, ["claimed_by", "claim_expires_at"])
-        record(case, "handed_over", actor=actor, data={"from": previous, "to": to_user.get_username()})
+        record(case, EventKind.HANDED_OVER, actor=actor, data={"from": previous, "to": to_user.get_username()})
     return case
 
 
@@ -280,7 +282,7 @@ def set_triage(
             fields.append("priority")
         save_case(case, fields)
         if changes:
-            record(case, "triage", actor=actor, data=changes)
+            record(case, EventKind.TRIAGE, actor=actor, data=changes)
         if case.status == Status.NEW and case.category != Category.UNSPECIFIED:
             case = do_transition(case.pk, Status.TRIAGED, actor=actor)
     return case
@@ -294,7 +296,7 @@ def add_note(incident: Incident | int, actor, text: str, *, expected_version: in
     with _acting(incident, actor, expected_version, must_be_open=False) as (case, fields):
         if fields:
             save_case(case, fields)
-        record(case, "note", actor=actor, data={"text": text[:4000]})
+        record(case, EventKind.NOTE, actor=actor, data={"text": text[:4000]})
     return case
 
 
@@ -401,7 +403,12 @@ def mark_duplicate(
                 data={"master": target.reference},
                 extra_fields={"duplicate_of": target, "claimed_by": None, "claim_expires_at": None},
             )
-            record(target, "duplicate_merged", actor=actor, data={"duplicate": case.reference, "duplicate_id": case.pk})
+            record(
+                target,
+                EventKind.DUPLICATE_MERGED,
+                actor=actor,
+                data={"duplicate": case.reference, "duplicate_id": case.pk},
+            )
     return case
 
 
