@@ -5,6 +5,7 @@ the same data through the same templates."""
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -27,7 +28,6 @@ from incidents.models import (
 QUEUE_LIMIT = 200
 WAITING_STATUSES = (Status.NEW, Status.TRIAGED)  # the centre still has to act (console.js mirrors the order)
 # Seconds a new case may wait for triage, per priority, before its row turns red (amber at half).
-TRIAGE_SLA_SECONDS = {1: 120, 2: 300, 3: 900}
 
 
 @dataclass
@@ -56,7 +56,7 @@ class QueueFilters:
 
 
 def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Incident]:
-    """The operator's queue (DESIGN §4c): unclaimed before claimed; cases waiting for the centre (new,
+    """The operator's queue (docs/design.md §4c): unclaimed before claimed; cases waiting for the centre (new,
     triaged) before those with help already on the way; then highest priority, then oldest.
 
     One query whatever the number of cases (the query-count test holds it to that)."""
@@ -105,7 +105,8 @@ def row_context(case: Incident, *, possible_duplicate: bool = False, now=None) -
         "claim_live": case.claim_is_active(now),
         "possible_duplicate": possible_duplicate,
         "overdue": overdue,
-        "sla_seconds": TRIAGE_SLA_SECONDS.get(case.priority, 300),
+        # The queue's countdown is the dashboard's triage target (one number: settings.SLA_TRIAGE_MINUTES).
+        "sla_seconds": settings.SLA_TRIAGE_MINUTES * 60,
     }
 
 
@@ -194,7 +195,7 @@ def responder_positions(user) -> list[dict]:
 
 
 def staff_load(user) -> list[dict]:
-    """Operators on a console now and how many open cases each holds a live claim on (DESIGN §4c)."""
+    """Operators on a console now and how many open cases each holds a live claim on (docs/design.md §4c)."""
     now = timezone.now()
     online = presence.online("console", now).select_related("user")
     people = {p.user_id: p.user for p in online}

@@ -197,7 +197,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @role_required(*CONSOLE_ROLES)
 @require_POST
 def reveal_reporter(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show the reporter's identity in the panel; every view of it is logged on the timeline (DESIGN §4b)."""
+    """Show the reporter's identity in the panel; every view of it is logged on the timeline (docs/design.md §4b)."""
     case = _case_for(request, pk)
     if case.reporter_id:
         actions.record(case, EventKind.IDENTITY_VIEWED, actor=request.user)

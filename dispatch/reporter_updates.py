@@ -1,7 +1,7 @@
 """What the reporter hears on LINE as help moves, in their language (from their LINE profile, not the
 browser): one neutral message per case milestone. Neutral means no category words and nothing that tells
 someone reading the phone's notification preview what happened — some reporters share a phone with the
-person hurting them (DESIGN.md §4b).
+person hurting them (docs/design.md §4b).
 
 `notify_reporters()` is the ONE entry point; dispatch.assignments calls it inside the transaction that
 moves the case, so a rolled-back change never messages anyone.

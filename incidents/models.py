@@ -7,7 +7,7 @@ from incidents import geo
 
 
 class Category(models.TextChoices):
-    """The five kinds of case ESS takes; the Thai translations are the ministry's own words (DESIGN.md §1)."""
+    """The five kinds of case ESS takes; the Thai translations are the ministry's own words (docs/design.md §1)."""
 
     THREAT = "threat", _("Threatened with harm, or being harmed")
     CONFINEMENT = "confinement", _("Held or confined against their will")
@@ -50,7 +50,7 @@ class Language(models.TextChoices):
 
 
 class Reporter(models.Model):
-    """A citizen who reports through LINE. Identity is shown only to roles that need it (DESIGN §4b)."""
+    """A citizen who reports through LINE. Identity is shown only to roles that need it (docs/design.md §4b)."""
 
     line_user_id = models.CharField(_("LINE user id"), max_length=64, unique=True, null=True, blank=True)
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
@@ -123,7 +123,7 @@ class Incident(models.Model):
     referred_to = models.CharField(_("referred to"), max_length=8, choices=Hotline.choices, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
 
-    # An operator's claim (DESIGN §4c): visible to all, expires when they go away.
+    # An operator's claim (docs/design.md §4c): visible to all, expires when they go away.
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("claimed by"),
@@ -183,21 +183,6 @@ class Incident(models.Model):
     def claim_is_active(self, now=None) -> bool:
         now = now or timezone.now()
         return bool(self.claimed_by_id and self.claim_expires_at and self.claim_expires_at > now)
-
-    def master(self) -> "Incident":
-        """The case this one was merged into (following a chain), or itself."""
-        case, seen = self, {self.pk}
-        while case.duplicate_of_id and case.duplicate_of_id not in seen:
-            case = case.duplicate_of
-            seen.add(case.pk)
-        return case
-
-    def reporters_to_inform(self) -> list["Reporter"]:
-        """Everyone who should hear of this case's progress: its reporter and the reporters of the
-        cases merged into it as duplicates (DESIGN §2: a duplicate's reporter gets the master's updates)."""
-        reporters = [self.reporter] if self.reporter_id else []
-        merged = Reporter.objects.filter(incidents__duplicate_of=self).exclude(pk=self.reporter_id).distinct()
-        return [*reporters, *merged]
 
 
 OPEN_STATUSES = (

@@ -5,7 +5,7 @@ the claim against the *locked* row, applies the change, writes the timeline and 
 A refusal raises an ActionRefused subclass whose message can be shown to the operator as it is; nothing
 is applied then.
 
-The claim (DESIGN §4c): a claimed case is worked by its holder only, until the claim expires
+The claim (docs/design.md §4c): a claimed case is worked by its holder only, until the claim expires
 (settings.CLAIM_TTL_SECONDS after the holder's last action). Acting on an unclaimed case claims it, so
 everyone sees at once who is on it. Supervisors may take a live claim over; anyone may after it expired.
 A case that leaves the open statuses drops its claim.
@@ -46,7 +46,7 @@ DUPLICATE_WINDOW = timedelta(hours=6)
 
 # What the reporter is told when the case is referred. Sent on LINE in the reporter's own language (from
 # their LINE profile), so these are explicit tables, not gettext. Neutral wording: the preview may be read
-# by someone else (DESIGN §4b).
+# by someone else (docs/design.md §4b).
 REFERRAL_MESSAGES: dict[str, dict[str, str]] = {
     Hotline.POLICE_191: {
         Language.THAI: "เรื่องของท่านต้องให้ตำรวจดำเนินการโดยตรง กรุณาโทร 191 (ตลอด 24 ชั่วโมง) หากอยู่ในอันตรายขอให้โทรทันที",
@@ -84,7 +84,7 @@ def referral_message(hotline: str, language: str, *, neutral: bool = False) -> s
 
 
 def _send(case: Incident, actor, text: str, *, neutral_text: str | None = None):
-    """Queue a text to the case's reporter through the LINE outbox (#3), inside the caller's transaction:
+    """Queue a text to the case's reporter through the LINE outbox, inside the caller's transaction:
     it goes out only if the action commits, and shows in the conversation with its delivery state."""
     from incidents.line.outbox import send_to_reporter
 
@@ -205,7 +205,7 @@ def take_over(incident: Incident | int, actor, *, expected_version: int | None =
 
 
 def hand_over(incident: Incident | int, actor, to_user, *, expected_version: int | None = None) -> Incident:
-    """Pass a claim to another member of staff (shift change, DESIGN §4c): its holder or a supervisor may;
+    """Pass a claim to another member of staff (shift change, docs/design.md §4c): its holder or a supervisor may;
     the receiver must be console staff who covers the case's province."""
     with locked(incident) as case:
         check_reach(case, actor)
@@ -375,7 +375,7 @@ def mark_duplicate(
     incident: Incident | int, master: Incident | int, actor, *, expected_version: int | None = None
 ) -> Incident:
     """Merge a case into `master`: it leaves the queue pointing to the master, and its reporter hears of
-    the master's progress from now on (Incident.reporters_to_inform)."""
+    the master's progress from now on (dispatch.reporter_updates.recipients)."""
     pk = getattr(incident, "pk", incident)
     master_pk = getattr(master, "pk", master)
     if pk == master_pk:

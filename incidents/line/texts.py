@@ -9,7 +9,7 @@ from incidents.models import Category
 
 TH, EN = "th", "en"
 
-# The five categories as the ministry names them (DESIGN.md §1), and a short label for the button.
+# The five categories as the ministry names them (docs/design.md §1), and a short label for the button.
 CATEGORY_NAMES = {
     TH: {
         Category.THREAT: "ข่มขู่ว่าจะทำร้ายหรือทำร้าย",
