@@ -87,10 +87,9 @@ class Milestone:
     # Open statuses in which a case has not reached this milestone yet.
     waiting_in: tuple[str, ...]
     setting: str
-    default_minutes: int
 
     def target(self) -> timedelta:
-        return timedelta(minutes=getattr(settings, self.setting, self.default_minutes))
+        return timedelta(minutes=getattr(settings, self.setting))  # the defaults are in ess/settings.py
 
 
 _ORDER = list(OPEN_STATUSES)  # new, triaged, dispatched, acknowledged, en_route, on_scene
@@ -101,9 +100,9 @@ def _before(status: str) -> tuple[str, ...]:
 
 
 MILESTONES: tuple[Milestone, ...] = (
-    Milestone("triage", "triaged_at", _("Received → triaged"), _before(Status.TRIAGED), "SLA_TRIAGE_MINUTES", 10),
+    Milestone("triage", "triaged_at", _("Received → triaged"), _before(Status.TRIAGED), "SLA_TRIAGE_MINUTES"),
     Milestone(
-        "dispatch", "dispatched_at", _("Received → dispatched"), _before(Status.DISPATCHED), "SLA_DISPATCH_MINUTES", 30
+        "dispatch", "dispatched_at", _("Received → dispatched"), _before(Status.DISPATCHED), "SLA_DISPATCH_MINUTES"
     ),
     Milestone(
         "acknowledge",
@@ -111,12 +110,9 @@ MILESTONES: tuple[Milestone, ...] = (
         _("Received → acknowledged"),
         _before(Status.ACKNOWLEDGED),
         "SLA_ACKNOWLEDGE_MINUTES",
-        45,
     ),
-    Milestone(
-        "on_scene", "on_scene_at", _("Received → on scene"), _before(Status.ON_SCENE), "SLA_ON_SCENE_MINUTES", 90
-    ),
-    Milestone("resolve", "resolved_at", _("Received → resolved"), tuple(_ORDER), "SLA_RESOLVE_MINUTES", 24 * 60),
+    Milestone("on_scene", "on_scene_at", _("Received → on scene"), _before(Status.ON_SCENE), "SLA_ON_SCENE_MINUTES"),
+    Milestone("resolve", "resolved_at", _("Received → resolved"), tuple(_ORDER), "SLA_RESOLVE_MINUTES"),
 )
 MILESTONE_BY_KEY = {m.key: m for m in MILESTONES}
 

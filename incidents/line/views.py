@@ -89,7 +89,7 @@ def _thumbnail(item: Attachment) -> HttpResponse:
 
 @role_required(*CONSOLE_ROLES)
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
-    """A reporter's photo, for staff who may see the case: never a public MEDIA_URL (DESIGN §4b).
+    """A reporter's photo, for staff who may see the case: never a public MEDIA_URL (docs/design.md §4b).
     `?thumb=1` gives a JPEG of at most 320 × 320 pixels. The URL: reverse("line:attachment", args=[pk])."""
     item = get_object_or_404(Attachment.objects.select_related("incident"), pk=pk)
     scope = province_scope(request.user)
