@@ -331,4 +331,11 @@ def describe_event(event: IncidentEvent) -> str:
         return _("Claim handed over from %(from)s to %(to)s") % {"from": data.get("from") or "—", "to": data.get("to")}
     if kind == "identity_viewed":
         return _("Reporter identity viewed")
+    if kind == "legal_hold":
+        text = _("Legal hold placed") if data.get("on") else _("Legal hold lifted")
+        return f"{text} · {_('reason')}: {data.get('reason', '')}"
+    if kind == "media_purged":
+        return _("Photos deleted (retention)")
+    if kind in ("anonymised", "reporter_erased"):
+        return _("Reporter anonymised (retention or erasure request)")
     return kind.replace("_", " ")
