@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "dispatch",
     "console",
     "dashboard",
+    "referrals",
+    "shifts",
     # The integration API; "ninja" only for its bundled Swagger UI static files (no CDN).
     "ninja",
     "api",
