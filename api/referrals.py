@@ -209,9 +209,7 @@ def set_flags(request, payload: FlagsIn, ref: str = Ref, idempotency_key: str | 
     return idempotent(request, user, idempotency_key, payload.model_dump(mode="json"), act)
 
 
-@router.post(
-    "/referrals/{referral_id}/tasks", response={200: ReferralOut, **POSTED}, url_name="referral_add_task"
-)
+@router.post("/referrals/{referral_id}/tasks", response={200: ReferralOut, **POSTED}, url_name="referral_add_task")
 def add_task(request, payload: TaskIn, referral_id: int = ReferralId, idempotency_key: str | None = IdempotencyKey):
     user = principal(request)
     referral = _referral(user, referral_id)
@@ -248,9 +246,7 @@ def complete_task(
     return idempotent(request, user, idempotency_key, payload.model_dump(mode="json"), act)
 
 
-@router.post(
-    "/referrals/{referral_id}/close", response={200: ReferralOut, **POSTED}, url_name="referral_close"
-)
+@router.post("/referrals/{referral_id}/close", response={200: ReferralOut, **POSTED}, url_name="referral_close")
 def close(request, payload: CloseIn, referral_id: int = ReferralId, idempotency_key: str | None = IdempotencyKey):
     user = principal(request)
     referral = _referral(user, referral_id)
