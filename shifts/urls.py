@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from shifts import views
 
 app_name = "shifts"
-urlpatterns: list = []
+urlpatterns = [
+    path("handover/", views.handover, name="handover"),
+    path("handover/<int:pk>/", views.handover_detail, name="handover_detail"),
+    path("handover/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("roster/", views.roster, name="roster"),
+]
