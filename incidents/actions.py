@@ -307,6 +307,6 @@ def do_set_flags(incident: Incident | int, changes: dict[str, bool], *, actor=No
             else:
                 flags.pop(name, None)
         case.flags = flags
-        _save(case, ["flags"])
+        save_case(case, ["flags"])
         record(case, "flags", actor=actor, data={"changed": changed})
     return case
