@@ -25,6 +25,7 @@ from incidents.models import (
     Message,
     Status,
 )
+from referrals import timeline as referrals_timeline
 
 QUEUE_LIMIT = 200
 WAITING_STATUSES = (Status.NEW, Status.TRIAGED)  # the centre still has to act (console.js mirrors the order)
@@ -262,6 +263,9 @@ def describe_event(event: IncidentEvent) -> str:
     dispatch_line = dispatch_timeline.describe(event)
     if dispatch_line is not None:
         return dispatch_line
+    followup_line = referrals_timeline.describe(event)
+    if followup_line is not None:
+        return followup_line
     data = event.data or {}
     kind = event.kind
     if kind == "created":

@@ -186,3 +186,16 @@ def test_flags_are_set_and_cleared_on_the_timeline(operator, db):
     ]
     with pytest.raises(InvalidInput):
         actions.set_flags(case, operator, {"weapon": True})  # not this app's flag
+
+
+def test_the_console_timeline_words_each_follow_up_step(child_case, operator, followup_agencies, english):
+    from console.screen import describe_event
+
+    referral = refer(child_case, operator, followup_agencies["pmj"])
+    actions.do_complete_task(referral.tasks.get(kind=TaskKind.HOME_VISIT), operator, "เยี่ยมแล้ว")
+    actions.do_close_referral(referral, operator, Outcome.SUPPORTED)
+    lines = [describe_event(e) for e in IncidentEvent.objects.filter(incident=child_case).order_by("pk")]
+    assert "Who is involved: + A child or young person is involved" in lines
+    assert f"Referred for follow-up: {ReferralKind.CASE_WORKER.label} → พมจ.กรุงเทพมหานคร" in lines
+    assert "Follow-up task done: Home visit — เยี่ยมแล้ว" in lines
+    assert "Follow-up closed: Supported at home; the family is coping" in lines
