@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "dashboard",
     "referrals",
     "shifts",
+    # Reporters' personal data: the access log, retention, data-subject requests (docs/privacy.md).
+    "privacy",
     # The integration API; "ninja" only for its bundled Swagger UI static files (no CDN).
     "ninja",
     "api",
@@ -204,6 +206,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 LINE_CHANNEL_SECRET = env_str("LINE_CHANNEL_SECRET", "")
 LINE_CHANNEL_ACCESS_TOKEN = env_str("LINE_CHANNEL_ACCESS_TOKEN", "")
 LINE_API_BASE_URL = env_url("LINE_API_BASE_URL", "https://api.line.me", ("https", "http"))
+# The public https:// address of ESS, for links sent to citizens on LINE (the privacy notice). Unset: the
+# first concrete host in ALLOWED_HOSTS, over https.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 LINE_DATA_API_BASE_URL = env_url("LINE_DATA_API_BASE_URL", "https://api-data.line.me", ("https", "http"))
 # Each call to LINE gives up after this long; the outbox retries with back-off (incidents.line.outbox).
 LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
@@ -253,7 +258,9 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "ess.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # No LINE user id or phone number reaches a log line (privacy.logs; docs/privacy.md).
+    "filters": {"redact": {"()": "privacy.logs.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -280,3 +287,22 @@ API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
 # The events feed holds back events younger than this, so a transaction that took its event id earlier
 # but committed later is not skipped by a reader who already moved past that id (see api/feed.py).
 API_EVENTS_SETTLE_SECONDS = env_int("API_EVENTS_SETTLE_SECONDS", 2)
+
+# --- Privacy: retention and pseudonyms (privacy/, docs/privacy.md says why these defaults) ------------
+# Raw LINE webhook events (LineEvent.payload, the raw message in Message.payload) are emptied this many
+# days after they arrived; the parsed message (text, kind, time) stays with the case.
+RETENTION_WEBHOOK_PAYLOAD_DAYS = env_int("RETENTION_WEBHOOK_PAYLOAD_DAYS", 30)
+# Photos and other media are deleted this many days after their case was closed (or left the queue
+# otherwise: duplicate, referral, false report, cancelled), unless a supervisor put the case on legal hold.
+RETENTION_MEDIA_DAYS = env_int("RETENTION_MEDIA_DAYS", 180)
+# Reporters whose cases all ended more than this many days ago are anonymised: name, LINE id, phone and
+# free text replaced by a marker; cases, categories, places (district) and times stay for the figures.
+RETENTION_ANONYMISE_DAYS = env_int("RETENTION_ANONYMISE_DAYS", 365)
+# The access log of personal-data reads is kept this long (it names staff, not reporters).
+RETENTION_ACCESS_LOG_DAYS = env_int("RETENTION_ACCESS_LOG_DAYS", 730)
+# How often the worker runs retention, and how many rows of each kind one run handles at most.
+RETENTION_CHECK_SECONDS = env_int("RETENTION_CHECK_SECONDS", 3600)
+RETENTION_BATCH = env_int("RETENTION_BATCH", 500)
+# The salt of the hashes that stand in for LINE user ids (false-report fingerprints, log lines). Empty:
+# derived from SECRET_KEY. Changing it forgets every fingerprint.
+PRIVACY_HASH_SALT = env_str("PRIVACY_HASH_SALT", "")

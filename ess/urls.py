@@ -25,6 +25,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("referrals/", include("referrals.urls")),
     path("shifts/", include("shifts.urls")),
+    path("privacy/", include("privacy.urls")),
 ]
 
 # The LINE phone simulator exists only where the demo app is installed (DEBUG or ESS_DEMO).

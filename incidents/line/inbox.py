@@ -19,6 +19,7 @@ from incidents import geo
 from incidents.line import client, conversation, outbox, parser
 from incidents.line.models import LineEvent
 from incidents.models import Language, Reporter
+from privacy import pseudonyms
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,10 @@ def _earlier_pending_exists(event: LineEvent) -> bool:
 
 
 def _reporter_for(user_id: str) -> Reporter:
-    reporter, _ = Reporter.objects.get_or_create(line_user_id=user_id)
+    reporter, created = Reporter.objects.get_or_create(line_user_id=user_id)
+    if created and (strikes := pseudonyms.remembered_strikes(user_id)):  # a prankster back after anonymisation
+        Reporter.objects.filter(pk=reporter.pk).update(false_report_count=strikes)
+        reporter.false_report_count = strikes
     if not reporter.conversation_state.get(PROFILE_CHECKED):
         _learn_profile(reporter)
     return reporter

@@ -72,7 +72,7 @@ def queue(
             incident=incident,
             direction=OUT,
             kind=Message.Kind.TEXT if payload.get("type") == "text" else Message.Kind.OTHER,
-            text=payload.get("text", ""),
+            text=payload.get("text") or payload.get("altText", ""),  # a carousel shows as its alt text
             payload=payload,
             delivery=QUEUED,
             sent_by=sent_by,

@@ -16,6 +16,7 @@ from PIL import Image
 from ess.roles import CONSOLE_ROLES, province_scope, role_required
 from incidents.line import inbox, parser
 from incidents.models import Attachment
+from privacy import access
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     scope = province_scope(request.user)
     if scope is not None and item.incident.province_code not in scope:
         raise Http404
+    access.record(request, access.Field.THUMBNAIL if request.GET.get("thumb") else access.Field.PHOTO, attachment=item)
     if request.GET.get("thumb") and item.content_type.startswith("image/"):
         response = _thumbnail(item)
     else:
