@@ -208,7 +208,7 @@ def do_refer(
         _check_task(task)
     pk = getattr(incident, "pk", incident)
     with transaction.atomic():
-        case = Incident.objects.select_for_update().select_related("reporter").filter(pk=pk).first()
+        case = Incident.objects.select_for_update().filter(pk=pk).first()  # no outer join: PostgreSQL cannot lock one
         if case is None:
             raise InvalidInput(_("No such case."))
         check_case_reach(case, actor)
