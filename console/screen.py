@@ -4,18 +4,22 @@ the same data through the same templates."""
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, When
+from django.conf import settings
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Value, When
+from django.db.models.functions import Replace
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dispatch import presence
 from dispatch import timeline as dispatch_timeline
 from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Responder
 from dispatch.scoping import visible_incidents
 from ess.roles import province_scope
-from incidents import triage
+from incidents import actions, triage
 from incidents.models import (
     OPEN_STATUSES,
     Attachment,
@@ -23,14 +27,58 @@ from incidents.models import (
     Incident,
     IncidentEvent,
     Message,
+    Reporter,
     Status,
 )
 from referrals import timeline as referrals_timeline
 
 QUEUE_LIMIT = 200
+OPENED = "opened"  # the timeline event of the first time a case's panel is opened on a console
 WAITING_STATUSES = (Status.NEW, Status.TRIAGED)  # the centre still has to act (console.js mirrors the order)
-# Seconds a new case may wait for triage, per priority, before its row turns red (amber at half).
-TRIAGE_SLA_SECONDS = {1: 120, 2: 300, 3: 900}
+# Each open status waits for one step; its clock, its label and its target (#15 item 7). The targets are
+# the dashboard's SLA settings (SLA_*_MINUTES, every one counted from the report's arrival, as the
+# dashboard's milestones count them); the clock shows the time spent in the step, or for the agency's
+# acknowledgement the time left. A row turns amber at half the target and red past it.
+STEP_TIMERS = {
+    Status.NEW: ("triage", gettext_lazy("to triage"), "received_at", "SLA_TRIAGE_MINUTES", 10, False),
+    Status.TRIAGED: ("dispatch", gettext_lazy("to dispatch"), "triaged_at", "SLA_DISPATCH_MINUTES", 30, False),
+    Status.DISPATCHED: (
+        "acknowledge",
+        gettext_lazy("to acknowledge"),
+        "dispatched_at",
+        "SLA_ACKNOWLEDGE_MINUTES",
+        45,
+        True,
+    ),
+    Status.ACKNOWLEDGED: ("arrive", gettext_lazy("to arrive"), "acknowledged_at", "SLA_ON_SCENE_MINUTES", 90, False),
+    Status.EN_ROUTE: ("arrive", gettext_lazy("to arrive"), "acknowledged_at", "SLA_ON_SCENE_MINUTES", 90, False),
+    Status.ON_SCENE: ("on_scene", gettext_lazy("on scene"), "on_scene_at", "", 0, False),
+}
+
+
+@dataclass
+class StepTimer:
+    step: str
+    label: str
+    since: datetime  # the step's clock starts here
+    due: datetime | None  # the SLA deadline (red after it)
+    warn: datetime | None  # amber from here
+    countdown: bool
+
+
+def step_timer(case: Incident) -> StepTimer | None:
+    """The running timer of the step an open case is waiting for (None once it left the open statuses)."""
+    spec = STEP_TIMERS.get(case.status)
+    if spec is None:
+        return None
+    step, label, since_field, setting, default, countdown = spec
+    since = getattr(case, since_field, None) or case.received_at
+    due = warn = None
+    if setting:
+        target = timedelta(minutes=getattr(settings, setting, default))
+        due = case.received_at + target
+        warn = case.received_at + target / 2
+    return StepTimer(step, str(label), since, due, warn, countdown)
 
 
 @dataclass
@@ -39,6 +87,7 @@ class QueueFilters:
     category: str = ""
     province: str = ""
     q: str = ""
+    mine: bool = False  # only the cases the viewer holds a live claim on
 
     @classmethod
     def from_query(cls, data) -> "QueueFilters":
@@ -51,6 +100,7 @@ class QueueFilters:
             category=category if category in Category.values else "",
             province=(data.get("province", "") or "")[:2],
             q=(data.get("q", "") or "").strip()[:100],
+            mine=data.get("mine", "") in ("1", "on", "true"),
         )
 
     @property
@@ -59,8 +109,10 @@ class QueueFilters:
 
 
 def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Incident]:
-    """The operator's queue (DESIGN §4c): unclaimed before claimed; cases waiting for the centre (new,
-    triaged) before those with help already on the way; then highest priority, then oldest.
+    """The operator's queue (DESIGN §4c): the viewer's own claimed cases pinned at the top ("my cases",
+    #15 item 5: claiming must not drop a case off screen); then unclaimed before others' claims; cases
+    waiting for the centre (new, triaged) before those with help already on the way; then highest
+    priority, then oldest.
 
     One query whatever the number of cases (the query-count test holds it to that)."""
     filters = filters or QueueFilters()
@@ -72,12 +124,16 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
         cases = cases.filter(category=filters.category)
     if filters.province:
         cases = cases.filter(province_code=filters.province)
+    if filters.mine:
+        cases = cases.filter(claimed_by=user, claim_expires_at__gt=now)
     if filters.q:
-        q = filters.q
-        cases = cases.filter(Q(reference__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q))
+        cases = cases.filter(search_condition(filters.q))
     cases = (
         cases.select_related("reporter", "claimed_by")
         .annotate(
+            mine=Case(
+                When(claimed_by=user.pk, claim_expires_at__gt=now, then=0), default=1, output_field=IntegerField()
+            ),
             claim_live=Case(
                 When(claimed_by__isnull=False, claim_expires_at__gt=now, then=1),
                 default=0,
@@ -85,12 +141,43 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
             ),
             with_help=Case(When(status__in=WAITING_STATUSES, then=0), default=1, output_field=IntegerField()),
             overdue=Exists(_overdue_assignments().filter(incident=OuterRef("pk"))),
+            was_opened=Exists(IncidentEvent.objects.filter(incident=OuterRef("pk"), kind=OPENED)),
         )
-        .order_by("claim_live", "with_help", "priority", "received_at")
+        .order_by("mine", "claim_live", "with_help", "priority", "received_at")
     )
     if filters.status != "open" and filters.status not in OPEN_STATUSES:
         cases = cases.order_by("-received_at")  # a look back (closed, referred …): the latest first
     return list(cases[:QUEUE_LIMIT])
+
+
+def search_condition(q: str) -> Q:
+    """What the queue's search box finds (#15 item 10): a substring of the reference, the description or
+    the address, of anything the reporter wrote on the chat, of an operator's note, of the reporter's
+    name, or the digits of their phone. Substrings, not words: Thai is written without spaces, so full-text
+    search would miss "ทุบตี" inside "กำลังทุบตีภรรยา". ILIKE on PostgreSQL (a pg_trgm index serves it
+    where the extension is available, console migration 0003), LIKE on SQLite. Applied to
+    visible_incidents(), so a search never reaches past the operator's provinces."""
+    q = q.strip()
+    said = Message.objects.filter(incident=OuterRef("pk"), direction=Message.Direction.IN, text__icontains=q)
+    noted = IncidentEvent.objects.filter(incident=OuterRef("pk"), kind="note", data__text__icontains=q)
+    found = (
+        Q(reference__icontains=q)
+        | Q(description__icontains=q)
+        | Q(address__icontains=q)
+        | Q(reporter__display_name__icontains=q)
+        | Exists(said)
+        | Exists(noted)
+    )
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace("-", "").lstrip("+")) - 1:
+        # A phone typed or stored as 081-234-5678, 0812345678 or +66 81 234 5678: compare the digits,
+        # the last eight of a whole number (the part after 0 or +66).
+        bare = F("phone")
+        for sep in ("-", " ", ".", "(", ")"):
+            bare = Replace(bare, Value(sep), Value(""))
+        phones = Reporter.objects.annotate(digits=bare).filter(digits__contains=digits[-8:]).values("pk")
+        found |= Q(reporter__in=phones)
+    return found
 
 
 def _overdue_assignments():
@@ -103,12 +190,17 @@ def row_context(case: Incident, *, possible_duplicate: bool = False, now=None) -
     overdue = getattr(case, "overdue", None)  # annotated by queue_cases; one query for a pushed row
     if overdue is None:
         overdue = _overdue_assignments().filter(incident=case).exists()
+    was_opened = getattr(case, "was_opened", None)
+    if was_opened is None and case.status == Status.NEW:
+        was_opened = case.events.filter(kind=OPENED).exists()
     return {
         "case": case,
         "claim_live": case.claim_is_active(now),
         "possible_duplicate": possible_duplicate,
         "overdue": overdue,
-        "sla_seconds": TRIAGE_SLA_SECONDS.get(case.priority, 300),
+        "timer": step_timer(case),
+        # A new report nobody has opened yet: the banner and the repeating tone stay until someone does.
+        "unopened": case.status == Status.NEW and not was_opened,
     }
 
 
@@ -147,6 +239,13 @@ def live_row(incident_id: int, event_id: int, scope: list[str] | None, language:
     while len(_LIVE_ROWS) > _LIVE_ROWS_SIZE:
         _LIVE_ROWS.popitem(last=False)
     return payload
+
+
+def mark_opened(case: Incident, user) -> None:
+    """The first time anyone opens a case's panel: a timeline event, which every console hears (the
+    new-report banner and the P1 tone stop for everyone)."""
+    if case.status == Status.NEW and not case.events.filter(kind=OPENED).exists():
+        actions.record(case, OPENED, actor=user)
 
 
 def last_event_id() -> int:
@@ -242,12 +341,28 @@ def conversation(case: Incident) -> dict:
     by_message = {a.message_id: a for a in attachments if a.message_id}
     return {
         "conversation": [{"message": m, "attachment": by_message.get(m.pk)} for m in messages],
+        "reporter_words": reporter_words(case, messages),
         # The outbox sends within a second or so; the page re-reads the panel until it has.
         "pending_delivery": any(
             m.direction == Message.Direction.OUT and m.delivery == Message.Delivery.QUEUED for m in messages
         ),
         "loose_attachments": [a for a in attachments if not a.message_id],
     }
+
+
+def reporter_words(case: Incident, messages: list[Message] | None = None, limit: int = 6) -> list[str]:
+    """What the reporter said in their own words, first things first: the description the intake kept,
+    then their text messages (the case panel's strip shows them at the top, not far down the chat)."""
+    if messages is None:
+        messages = list(Message.objects.filter(incident=case).order_by("created_at", "id"))
+    words = []
+    if case.description.strip():
+        words.append(case.description.strip())
+    for m in messages:
+        text = m.text.strip()
+        if m.direction == Message.Direction.IN and m.kind == Message.Kind.TEXT and text and text not in words:
+            words.append(text)
+    return words[:limit]
 
 
 def _label(choices, value) -> str:
@@ -331,8 +446,14 @@ def describe_event(event: IncidentEvent) -> str:
         return _("The reporter follows ESS on LINE again")
     if kind == "delivery_failed":
         return _("A message to the reporter could not be delivered: %(error)s") % {"error": data.get("error", "")}
+    if kind == "delivery_uncertain":
+        return _("A reply to the reporter may not have arrived (LINE did not answer); it is not sent again by itself")
+    if kind == "delivery_resent":
+        return _("The reply whose delivery was uncertain was sent again")
     if kind == "handed_over":
         return _("Claim handed over from %(from)s to %(to)s") % {"from": data.get("from") or "—", "to": data.get("to")}
+    if kind == OPENED:
+        return _("Opened on the console")
     if kind == "identity_viewed":
         return _("Reporter identity viewed")
     if kind == "legal_hold":

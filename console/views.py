@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from console import screen
+from console import alerts, screen
 from console.models import CannedReply
 from dispatch import commands
 from dispatch.scoping import visible_incidents
@@ -46,6 +46,7 @@ def _page_context(request: HttpRequest, filters: screen.QueueFilters) -> dict:
         **_staff_context(request),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "alert_settings": alerts.settings_for(request.user),
     }
 
 
@@ -58,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if case_pk.isdigit():
         case = visible_incidents(request.user).filter(pk=int(case_pk)).first()
         if case is not None:
+            screen.mark_opened(case, request.user)
             context.update(_panel_context(request, case))
     return render(request, "console/index.html", context)
 
@@ -140,6 +142,7 @@ def _panel_context(request: HttpRequest, case: Incident, **extra) -> dict:
 @require_GET
 def case_panel(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
+    screen.mark_opened(case, request.user)
     return render(request, "console/index.html#panel", _panel_context(request, case))
 
 

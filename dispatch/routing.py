@@ -4,6 +4,7 @@ The defaults are seeded by the migration `0004_routing_rules` from `DEFAULT_RULE
 in the admin changes routing at once (nothing is cached).
 """
 
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import AgencyKind, RoutingRule
@@ -21,33 +22,49 @@ FLAGS = {
 
 C, K = Category, AgencyKind
 # (category or "", flag or "", agency kind, why). Read by the data migration; edit rules in the admin.
+# The "why" is stored in English and shown in the operator's language (#15 item 11): the defaults are in
+# the catalogue; a reason an administrator wrote in the admin is shown as written.
 DEFAULT_RULES = [
-    (C.THREAT, "", K.POLICE, "Violence or a threat of it: only the police can stop it and arrest."),
-    (C.CONFINEMENT, "", K.POLICE, "Unlawful detention is a crime; the police can enter and free the person."),
-    (C.DERANGED_PERSON, "", K.POLICE, "A person in a frenzy causing harm must be restrained safely by police."),
-    (C.GANG_GATHERING, "", K.POLICE, "A gathering causing harm (gangs, drugs) is a police matter."),
-    (C.SEXUAL_ABUSE_RISK, "", K.POLICE, "Stop the abuser: a police matter."),
+    (C.THREAT, "", K.POLICE, gettext_noop("Violence or a threat of it: only the police can stop it and arrest.")),
+    (
+        C.CONFINEMENT,
+        "",
+        K.POLICE,
+        gettext_noop("Unlawful detention is a crime; the police can enter and free the person."),
+    ),
+    (
+        C.DERANGED_PERSON,
+        "",
+        K.POLICE,
+        gettext_noop("A person in a frenzy causing harm must be restrained safely by police."),
+    ),
+    (C.GANG_GATHERING, "", K.POLICE, gettext_noop("A gathering causing harm (gangs, drugs) is a police matter.")),
+    (C.SEXUAL_ABUSE_RISK, "", K.POLICE, gettext_noop("Stop the abuser: a police matter.")),
     (
         C.SEXUAL_ABUSE_RISK,
         "",
         K.PROVINCIAL_MSDHS,
-        "Protect the victim: the provincial social development office (พมจ.) takes on victims' protection.",
+        gettext_noop(
+            "Protect the victim: the provincial social development office (พมจ.) takes on victims' protection."
+        ),
     ),
-    ("", "child", K.PROVINCIAL_MSDHS, "Child Protection Act: พมจ. is the child's protection officer."),
-    ("", "elderly", K.PROVINCIAL_MSDHS, "Elderly Persons Act: พมจ. protects elderly people at risk."),
-    ("", "disabled", K.PROVINCIAL_MSDHS, "Persons with Disabilities Act: พมจ. protects disabled people."),
-    ("", "weapon", K.POLICE, "A weapon is involved, whatever the category: police."),
+    ("", "child", K.PROVINCIAL_MSDHS, gettext_noop("Child Protection Act: พมจ. is the child's protection officer.")),
+    ("", "elderly", K.PROVINCIAL_MSDHS, gettext_noop("Elderly Persons Act: พมจ. protects elderly people at risk.")),
+    ("", "disabled", K.PROVINCIAL_MSDHS, gettext_noop("Persons with Disabilities Act: พมจ. protects disabled people.")),
+    ("", "weapon", K.POLICE, gettext_noop("A weapon is involved, whatever the category: police.")),
     (
         "",
         "injured",
         K.HOSPITAL_OSCC,
-        "An injured victim of violence goes to the hospital crisis centre (ศูนย์พึ่งได้): treatment, evidence.",
+        gettext_noop(
+            "An injured victim of violence goes to the hospital crisis centre (ศูนย์พึ่งได้): treatment, evidence."
+        ),
     ),
     (
         C.CONFINEMENT,
         "child",
         K.SHELTER,
-        "A child freed from confinement needs a safe place to stay: the children and families shelter.",
+        gettext_noop("A child freed from confinement needs a safe place to stay: the children and families shelter."),
     ),
 ]
 
@@ -69,7 +86,7 @@ def reasons(incident: Incident) -> dict[str, list[str]]:
     """For each required kind, why the rules ask for it (shown in the dispatch panel)."""
     out: dict[str, list[str]] = {}
     for rule in matching_rules(incident):
-        out.setdefault(rule.agency_kind, []).append(rule.why or str(rule))
+        out.setdefault(rule.agency_kind, []).append(gettext(rule.why) if rule.why else str(rule))
     return out
 
 

@@ -138,6 +138,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("TEST", {})["NAME"] = str(BASE_DIR / "test_db.sqlite3")
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_HEALTH_CHECKS"] = True
+    # A database that stops answering must not hang every process for ever: connecting gives up after
+    # DB_CONNECT_TIMEOUT seconds, a statement after DB_STATEMENT_TIMEOUT_MS (0: no limit). /healthz/ gives up
+    # after 2 s on its own (ess.views).
+    _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
+    _statement_timeout = env_int("DB_STATEMENT_TIMEOUT_MS", 60_000)
+    if _statement_timeout:
+        _db["OPTIONS"]["options"] = f"-c statement_timeout={_statement_timeout}"
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -153,7 +160,17 @@ if REDIS_URL:
                 # socket_timeout=None: redis-py 8 reads with a 5 s timeout by default, which aborts the
                 # layer's blocking BZPOPMIN and tears every idle websocket down (1011) every 5 s
                 # (django/channels_redis#422). Connecting still times out.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_connect_timeout": 5}],
+                # health_check_interval: a pooled connection idle that long is PINGed before use, so the
+                # first command after a Redis restart reconnects instead of failing on a dead socket.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "socket_connect_timeout": 5,
+                        "health_check_interval": 15,
+                        "retry_on_timeout": True,
+                    }
+                ],
                 "prefix": env_str("REDIS_PREFIX", "ess"),
             },
         }
@@ -163,6 +180,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("REDIS_PREFIX", "ess"),
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5, "health_check_interval": 15},
         }
     }
 else:
@@ -216,9 +234,10 @@ LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
 LINE_RICH_MENU_FONT = env_str("LINE_RICH_MENU_FONT", "/usr/share/fonts/truetype/tlwg/Loma-Bold.ttf")
 # LINE's bodies are a few kB; anything far bigger is refused (413) before it is read.
 LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
-# LINE may deliver a reporter's events out of order in separate requests: the worker waits this long
-# after receipt before processing an event, so a late older one is taken first.
-LINE_INBOX_SETTLE_MS = env_int("LINE_INBOX_SETTLE_MS", 500)
+# How long after receipt the worker leaves an event before processing it. 0: at once (the webhook wakes
+# the worker). Per-reporter order holds without it (docs/line.md, "Order"); a few hundred ms would trade
+# every report's first moment for an out-of-order delivery LINE rarely makes.
+LINE_INBOX_SETTLE_MS = env_int("LINE_INBOX_SETTLE_MS", 0)
 
 # --- Maps -----------------------------------------------------------------------------------------
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -322,6 +322,17 @@ def do_mark_reporter_reachable(reporter: Reporter) -> Reporter:
     return reporter
 
 
+def do_record_delivery_uncertain(message: Message, error: str) -> None:
+    """A reply LINE may have delivered (no answer came back): shown on the case, for an operator to decide."""
+    if message.incident_id is None:
+        return
+    record(
+        message.incident,
+        "delivery_uncertain",
+        data={"message_id": message.pk, "error": error[:500], "text": message.text[:200]},
+    )
+
+
 def do_record_delivery_failure(message: Message, error: str) -> None:
     """An outbound message finally failed: it must be visible on the case, never silently dropped."""
     if message.incident_id is None:

@@ -256,6 +256,9 @@ class Message(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         WITHHELD = "withheld", _("Withheld (safe contact)")
+        # The reply reached LINE but its answer did not come back: perhaps delivered. Never sent again by
+        # itself (a push would double it); an operator may resend (incidents.line.outbox.resend).
+        UNCERTAIN = "uncertain", _("Delivery uncertain")
 
     reporter = models.ForeignKey(Reporter, on_delete=models.CASCADE, related_name="messages")
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")

@@ -64,6 +64,24 @@ REFERRAL_MESSAGES = {
 REFERRAL_NEUTRAL = pgettext_lazy("LINE", "You can call {number} at any time.")
 LINE_TEXT_LIMIT = 5000  # characters in one LINE text message
 
+# What the reporter of a case merged into another hears (#15 item 9): that their report is not lost, and
+# under which reference it is handled now; a safe-contact reporter gets the reference alone.
+MERGED_MESSAGES: dict[str, str] = {
+    Language.THAI: "เรื่องที่ท่านแจ้งเป็นเหตุเดียวกับเรื่อง {ref} ที่มีผู้แจ้งไว้แล้ว เจ้าหน้าที่รวมเรื่องไว้ด้วยกันและกำลังดูแลอยู่ "
+    "ท่านจะได้รับแจ้งความคืบหน้าของเรื่อง {ref} ทางแชตนี้",
+    Language.ENGLISH: "What you reported is the same incident as case {ref}, which someone reported already. "
+    "We are handling them together; you will hear of the progress of {ref} in this chat.",
+}
+MERGED_NEUTRAL: dict[str, str] = {
+    Language.THAI: "ESS: เลขอ้างอิงของท่านคือ {ref}",
+    Language.ENGLISH: "ESS: your reference is {ref}.",
+}
+
+
+def merged_message(master_reference: str, language: str, *, neutral: bool = False) -> str:
+    table = MERGED_NEUTRAL if neutral else MERGED_MESSAGES
+    return table.get(language, table[Language.THAI]).format(ref=master_reference)
+
 
 def referral_message(hotline: str, language: str, *, neutral: bool = False) -> str:
     if neutral:
@@ -390,6 +408,16 @@ def mark_duplicate(
                 extra_fields={"duplicate_of": target, "claimed_by": None, "claim_expires_at": None},
             )
             record(target, "duplicate_merged", actor=actor, data={"duplicate": case.reference, "duplicate_id": case.pk})
+            # The merged case's reporter is told, unless it is the master's own reporter (who already hears).
+            reporter = case.reporter
+            if reporter is not None and reporter.is_reachable and reporter.pk != target.reporter_id:
+                language = reporter.language
+                _send(
+                    case,
+                    actor,
+                    merged_message(target.reference, language),
+                    neutral_text=merged_message(target.reference, language, neutral=True),
+                )
     return case
 
 

@@ -9,8 +9,6 @@
   var OPEN = ["new", "triaged", "dispatched", "acknowledged", "en_route", "on_scene"];
   var lastEventId = parseInt(root.dataset.lastEvent || "0", 10);
   var seen = {};  // event ids applied: live pushes, the server's tail and catch-up may overlap or come out of order
-  var muted = localStorage.getItem("ess.console.muted") === "1";
-  var unseen = 0;
   var baseTitle = document.title;
   var queueBody = function () { return document.getElementById("queue-body"); };
   var filters = document.getElementById("filters");
@@ -35,13 +33,24 @@
     overlays[root.dataset.textResponders || "Responders"] = responderLayer;
     L.control.layers(null, overlays).addTo(map);
     if (responders.length) responderLayer.addTo(map);
+    window.__essMap = map;  // for the browser tests (and a curious operator's console)
   }
 
-  // The server's queue order (dispatch.console.queue_cases): unclaimed first, cases waiting for the
-  // centre before those with help on the way, then priority, then the oldest.
+  // The server's queue order (console.screen.queue_cases): my own claimed cases pinned at the top,
+  // then unclaimed, cases waiting for the centre before those with help on the way, then priority,
+  // then the oldest. Rows are rendered once for everyone, so "mine" is worked out here.
+  var me = root.dataset.user;
+  function isMine(tr) { return tr.classList.contains("claimed") && tr.dataset.holder === me; }
   function rowKey(tr) {
     var waiting = tr.dataset.status === "new" || tr.dataset.status === "triaged" ? 0 : 1;
-    return [tr.classList.contains("claimed") ? 1 : 0, waiting, parseInt(tr.dataset.priority, 10), tr.dataset.received];
+    return [isMine(tr) ? 0 : 1, tr.classList.contains("claimed") ? 1 : 0, waiting,
+      parseInt(tr.dataset.priority, 10), tr.dataset.received];
+  }
+  function markMine() {
+    var n = 0;
+    allRows().forEach(function (tr) { var mine = isMine(tr); tr.classList.toggle("mine", mine); if (mine) n += 1; });
+    var out = document.getElementById("my-count");
+    if (out) out.textContent = String(n);
   }
   function before(a, b) {
     for (var i = 0; i < a.length; i++) { if (a[i] < b[i]) return true; if (a[i] > b[i]) return false; }
@@ -121,8 +130,85 @@
     return Array.prototype.some.call(panel.querySelectorAll("input[type=text], input:not([type]), textarea"),
       function (el) { return el.value.trim() !== ""; });
   }
+  // The main map follows the open case: it flies there, marks it, and shows the agencies recommended
+  // for it (read from the dispatch panel once that has loaded).
+  var agencyLayer = window.L ? L.layerGroup() : null;
+  var focusMarker = null;
+  function focusCase() {
+    if (!map) return;
+    agencyLayer.clearLayers();
+    if (focusMarker) { map.removeLayer(focusMarker); focusMarker = null; }
+    var body = document.querySelector("#panel .panel-body");
+    if (!body || body.dataset.lat === "") return;
+    var at = [parseFloat(body.dataset.lat), parseFloat(body.dataset.lng)];
+    focusMarker = L.marker(at, {
+      icon: L.divIcon({ className: "case-marker focus p" + body.dataset.priority, iconSize: [18, 18] }),
+      title: body.dataset.ref, zIndexOffset: 1000,
+    }).addTo(map);
+    map.invalidateSize();
+    map.flyTo(at, Math.max(map.getZoom(), 13), { duration: 0.6 });
+  }
+  function showAgencies(panel) {
+    if (!map) return;
+    var body = document.querySelector("#panel .panel-body");
+    if (!body || body.dataset.lat === "") return;
+    agencyLayer.clearLayers();
+    var points = [[parseFloat(body.dataset.lat), parseFloat(body.dataset.lng)]];
+    var seenAgency = {};
+    panel.querySelectorAll(".agency-option[data-lat]").forEach(function (el) {
+      if (el.dataset.lat === "" || seenAgency[el.dataset.agency]) return;
+      seenAgency[el.dataset.agency] = true;
+      var at = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
+      L.marker(at, { icon: L.divIcon({ className: "agency-marker", iconSize: [12, 12] }), title: el.dataset.name })
+        .addTo(agencyLayer);
+      // The view takes in the agencies in the strip (the rules' first choices), not every fold-away one.
+      if (!el.closest("details")) points.push(at);
+    });
+    agencyLayer.addTo(map);
+    if (points.length > 1) map.flyToBounds(L.latLngBounds(points), { padding: [24, 24], maxZoom: 15, duration: 0.6 });
+  }
+  // After Assign, a confirmation at the top of the strip. The case's own refresh (pushed when the
+  // assignment commits) may replace the panel before or after the Assign answer arrives, so the
+  // confirmation is shown whenever the panel of that case lists the agencies just assigned.
+  var flash = null;
+  document.addEventListener("submit", function (e) {
+    var form = e.target.closest(".assign-form");
+    var dispatchPanel = form && form.closest(".dispatch-panel");
+    if (!dispatchPanel) return;
+    var names = Array.prototype.map.call(form.querySelectorAll("input[name=agency]:checked"), function (box) {
+      return box.closest(".agency-option").dataset.name;
+    });
+    flash = { id: dispatchPanel.dataset.incident, names: names, until: Date.now() + 20000 };
+  }, true);
+  function showFlash() {
+    var body = document.querySelector("#panel .panel-body");
+    if (!flash || !body || body.dataset.case !== flash.id || Date.now() > flash.until) return;
+    var listed = Array.prototype.map.call(body.querySelectorAll(".dispatch-panel tr.assignment strong"),
+      function (el) { return el.textContent.trim(); });
+    var done = flash.names.filter(function (n) { return listed.indexOf(n) >= 0; });
+    if (!done.length) return;
+    var box = body.querySelector("[data-notices]");
+    if (box && !box.querySelector(".notice")) {
+      var p = document.createElement("p");
+      p.className = "notice ok"; p.setAttribute("role", "status");
+      p.textContent = (root.dataset.textAssigned || "Assigned") + ": " + done.join(", ");
+      box.appendChild(p);
+    }
+  }
   document.body.addEventListener("htmx:afterSwap", function (e) {
-    if (e.detail.target.id === "panel") { initMinimap(); markOpenRow(); watchDelivery(); }
+    if (e.detail.target.id === "panel") {
+      var body = document.querySelector("#panel .panel-body");
+      var sameCase = body && focusMarker && focusMarker.options.title === body.dataset.ref;
+      initMinimap(); markOpenRow(); watchDelivery(); showFlash();
+      if (!sameCase) focusCase();
+    }
+  });
+  document.body.addEventListener("htmx:afterSettle", function (e) {
+    // With an outerHTML swap the event fires on the new element itself.
+    var panel = e.target.classList && e.target.classList.contains("dispatch-panel") ? e.target : null;
+    if (!panel) return;
+    showAgencies(panel);
+    showFlash();
   });
   // htmx replaced the queue (filters, polling): the map follows the rows.
   document.body.addEventListener("htmx:afterSettle", function (e) {
@@ -139,11 +225,17 @@
     var link = e.target.closest("[data-case-link]");
     if (link) { e.preventDefault(); openCase(link.dataset.caseLink); return; }
     if (e.target.closest("[data-close-panel]")) { closePanel(); return; }
+    var opener = e.target.closest("[data-open-dialog]");
+    if (opener) { document.getElementById(opener.dataset.openDialog).showModal(); return; }
+    var closer = e.target.closest("[data-close-dialog]");
+    if (closer) { closer.closest("dialog").close(); return; }
     var tr = e.target.closest("tr.case-row");
     if (tr) { select(tr); openCase(tr.dataset.id); }
   });
   function closePanel() {
     if (minimap) { minimap.remove(); minimap = null; }
+    if (agencyLayer) agencyLayer.clearLayers();
+    if (focusMarker) { map.removeLayer(focusMarker); focusMarker = null; }
     document.getElementById("panel").innerHTML = "";
     markOpenRow();
   }
@@ -155,6 +247,7 @@
     if (status === "open" ? !isOpen : tr.dataset.status !== status) return false;
     if (f.get("category") && tr.dataset.category !== f.get("category")) return false;
     if (f.get("province") && tr.dataset.province !== f.get("province")) return false;
+    if (f.get("mine") && !isMine(tr)) return false;
     return true;
   }
   function parseRow(html) {
@@ -204,11 +297,30 @@
     clearTimeout(staffTimer);
     staffTimer = setTimeout(function () { htmx.trigger(document.body, "staff-refresh"); }, 1000);
   }
+  // A pushed change may arrive while the panel's own request for the same change is on its way (our
+  // claim, our save): refreshing then would swap in a second copy over what the operator does next
+  // (a priority just picked). Wait for the request; its answer usually already shows the event.
+  var panelInFlight = 0, deferredRefresh = null;
+  function isPanelRequest(e) { return e.detail.target && e.detail.target.id === "panel"; }
+  document.body.addEventListener("htmx:beforeRequest", function (e) { if (isPanelRequest(e)) panelInFlight += 1; });
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    if (!isPanelRequest(e)) return;
+    panelInFlight = Math.max(0, panelInFlight - 1);
+    if (!panelInFlight && deferredRefresh) {
+      var d = deferredRefresh; deferredRefresh = null;
+      setTimeout(function () { refreshPanel(d.id, d.eventId); }, 50);
+    }
+  });
   function refreshPanel(id, eventId) {
+    if (panelInFlight) {
+      if (!deferredRefresh || deferredRefresh.eventId < eventId) deferredRefresh = { id: id, eventId: eventId };
+      return;
+    }
     var panel = document.getElementById("panel");
     var body = panel.querySelector(".panel-body");
     // The panel already shows this event (e.g. our own action's answer): keep it and its message.
-    if (body && eventId <= parseInt(body.dataset.event || "0", 10)) return;
+    if (!body || body.dataset.case !== String(id)) return;
+    if (eventId <= parseInt(body.dataset.event || "0", 10)) return;
     if (panelTyping()) {
       if (!panel.querySelector(".notice.stale")) {
         var p = document.createElement("p");
@@ -226,31 +338,122 @@
   }
   function updateCount() {
     document.getElementById("open-count").textContent = String(allRows().length);
+    markMine();
+    updateAlerts();
   }
   function announce(tr) {
     tr.classList.add("fresh");
     var id = tr.id;
     setTimeout(function () { var row = document.getElementById(id); if (row) row.classList.remove("fresh"); }, 6000);
-    if (document.hidden || !document.hasFocus()) { unseen += 1; document.title = "(" + unseen + ") " + baseTitle; }
-    beep();
+    if (tr.classList.contains("unopened")) {
+      var p1 = tr.dataset.priority === "1";
+      tone(p1 ? "p1" : "p2");
+      lastTone[p1 ? "p1" : "p2"] = Date.now();
+    }
   }
-  window.addEventListener("focus", function () { unseen = 0; document.title = baseTitle; });
 
+  // --- new reports nobody has opened (#15 item 6) -------------------------------------------------------
+  // A banner, the page title and the favicon count the unopened reports; a P1 tone repeats until someone
+  // (anyone: the "opened" event re-renders the row everywhere) opens the case; P2/P3 ring in a softer
+  // tone, once or repeated. The operator's settings come with the page and are saved with the account.
+  var alertSettings = JSON.parse(document.getElementById("alert-settings-data").textContent);
+  var lastTone = { p1: 0, p2: 0 };
+  var banner = document.getElementById("new-banner");
+  var baseIcon = (document.querySelector("link[rel=icon]") || {}).href;
+  window.__essTones = [];  // what was played, for the browser tests
+  function unopenedRows() {
+    return allRows().filter(function (tr) { return tr.classList.contains("unopened"); });
+  }
+  function updateAlerts() {
+    var rows = unopenedRows();
+    banner.hidden = rows.length === 0;
+    banner.classList.toggle("has-p1", rows.some(function (tr) { return tr.dataset.priority === "1"; }));
+    banner.textContent = "";
+    if (rows.length) {
+      var title = document.createElement("b");
+      title.textContent = (rows.length === 1 ? banner.dataset.textOne : banner.dataset.textMany) + " (" + rows.length + ")";
+      banner.appendChild(title);
+      rows.slice().sort(function (a, b) { return before(rowKeyAlert(a), rowKeyAlert(b)) ? -1 : 1; })
+        .slice(0, 4).forEach(function (tr) {
+          var b = document.createElement("button");
+          b.type = "button"; b.className = "p" + tr.dataset.priority; b.dataset.caseLink = tr.dataset.id;
+          b.textContent = "P" + tr.dataset.priority + " " + tr.dataset.ref + " · " + (tr.dataset.categoryLabel || "");
+          banner.appendChild(b);
+        });
+    }
+    document.title = (rows.length ? "(" + rows.length + ") " : "") + baseTitle;
+    setFavicon(rows.length);
+  }
+  function rowKeyAlert(tr) { return [parseInt(tr.dataset.priority, 10), tr.dataset.received]; }
+  var iconCount = -1;
+  function setFavicon(n) {
+    if (n === iconCount) return;
+    iconCount = n;
+    var link = document.querySelector("link[rel=icon]");
+    if (!link) return;
+    if (!n) { link.href = baseIcon; return; }
+    var c = document.createElement("canvas"); c.width = c.height = 32;
+    var g = c.getContext("2d");
+    g.fillStyle = "#0b4f8a"; g.fillRect(0, 0, 32, 32);
+    g.fillStyle = "#d92d20"; g.beginPath(); g.arc(21, 11, 11, 0, 2 * Math.PI); g.fill();
+    g.fillStyle = "#fff"; g.font = "bold 15px sans-serif"; g.textAlign = "center"; g.textBaseline = "middle";
+    g.fillText(n > 9 ? "9+" : String(n), 21, 12);
+    link.type = "image/png"; link.href = c.toDataURL("image/png");
+  }
   var audio = null;
-  function beep() {
-    if (muted) return;
+  // P1: three rising square-wave pulses; P2/P3: one soft sine note. Distinct by ear and by rhythm.
+  function tone(kind) {
+    if (!alertSettings.sound_on) return;
+    window.__essTones.push({ kind: kind, at: Date.now() });
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      var o = audio.createOscillator(), g = audio.createGain();
-      o.frequency.value = 880; g.gain.value = 0.15;
-      o.connect(g); g.connect(audio.destination);
-      o.start(); o.stop(audio.currentTime + 0.18);
-    } catch (err) { /* no audio device: the highlight and the title still show it */ }
+      var volume = Math.max(0, Math.min(100, alertSettings.volume)) / 100 * 0.3;
+      var notes = kind === "p1" ? [[880, 0, 0.14], [1100, 0.18, 0.14], [1320, 0.36, 0.22]] : [[660, 0, 0.3]];
+      notes.forEach(function (n) {
+        var o = audio.createOscillator(), g = audio.createGain();
+        o.type = kind === "p1" ? "square" : "sine";
+        o.frequency.value = n[0]; g.gain.value = volume;
+        o.connect(g); g.connect(audio.destination);
+        o.start(audio.currentTime + n[1]); o.stop(audio.currentTime + n[1] + n[2]);
+      });
+    } catch (err) { /* no audio device: the banner, the title and the favicon still show it */ }
   }
+  function repeatTones() {
+    var rows = unopenedRows(), now = Date.now();
+    var hasP1 = rows.some(function (tr) { return tr.dataset.priority === "1"; });
+    var hasOther = rows.some(function (tr) { return tr.dataset.priority !== "1"; });
+    var p1Every = alertSettings.p1_repeat_seconds * 1000, otherEvery = alertSettings.other_repeat_seconds * 1000;
+    if (hasP1 && p1Every && now - lastTone.p1 >= p1Every) { lastTone.p1 = now; tone("p1"); }
+    else if (!hasP1 && hasOther && otherEvery && now - lastTone.p2 >= otherEvery) { lastTone.p2 = now; tone("p2"); }
+  }
+  setInterval(repeatTones, 1000);
   var muteButton = document.getElementById("mute");
-  function showMute() { muteButton.setAttribute("aria-pressed", muted ? "true" : "false"); }
-  muteButton.addEventListener("click", function () {
-    muted = !muted; localStorage.setItem("ess.console.muted", muted ? "1" : "0"); showMute();
+  var alertForm = document.getElementById("alert-form");
+  function showMute() {
+    muteButton.setAttribute("aria-pressed", alertSettings.sound_on ? "false" : "true");
+    alertForm.elements.sound_on.checked = alertSettings.sound_on;
+  }
+  function saveAlerts() {
+    var data = new FormData(alertForm);
+    if (!alertSettings.sound_on) data.delete("sound_on");
+    fetch(alertForm.action, { method: "POST", body: data, headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (saved) { if (saved) { alertSettings = saved; showMute(); } });
+  }
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (err) { return ""; }
+  }
+  muteButton.addEventListener("click", function () { alertSettings.sound_on = !alertSettings.sound_on; showMute(); saveAlerts(); });
+  alertForm.addEventListener("change", function () {
+    alertSettings.sound_on = alertForm.elements.sound_on.checked;
+    alertSettings.p1_repeat_seconds = parseInt(alertForm.elements.p1_repeat_seconds.value, 10) || 0;
+    alertSettings.other_repeat_seconds = parseInt(alertForm.elements.other_repeat_seconds.value, 10) || 0;
+    alertSettings.volume = parseInt(alertForm.elements.volume.value, 10) || 0;
+    saveAlerts();
+  });
+  alertForm.addEventListener("click", function (e) {
+    var b = e.target.closest("[data-test-tone]");
+    if (b) tone(b.dataset.testTone === "1" ? "p1" : "p2");
   });
   showMute();
 
@@ -261,22 +464,41 @@
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
     return h ? h + ":" + pad(m) + ":" + pad(sec) : m + ":" + pad(sec);
   }
+  // Each case's step timer (console.screen.step_timer): time in the step, or time left for the agency
+  // to acknowledge; amber from half the SLA target, red past it. Rows and the panel's head alike.
+  function tickTimer(el, now) {
+    var due = el.dataset.due ? Date.parse(el.dataset.due) : null;
+    var warn = el.dataset.warn ? Date.parse(el.dataset.warn) : null;
+    var clock = el.querySelector(".step-clock");
+    if (el.dataset.countdown && due !== null) {
+      var left = (due - now) / 1000;
+      clock.textContent = left >= 0 ? fmtAge(left) : "+" + fmtAge(-left);
+    } else {
+      clock.textContent = fmtAge((now - Date.parse(el.dataset.since)) / 1000);
+    }
+    var breach = due !== null && now >= due;
+    var warning = !breach && warn !== null && now >= warn;
+    el.classList.toggle("sla-breach", breach);
+    el.classList.toggle("sla-warn", warning);
+    return breach ? "breach" : warning ? "warn" : "";
+  }
   function tick() {
     var now = Date.now();
     allRows().forEach(function (tr) {
       var age = (now - Date.parse(tr.dataset.received)) / 1000;
       var t = tr.querySelector(".age time");
       if (t) t.textContent = fmtAge(age);
-      var sla = parseInt(tr.dataset.sla, 10) || 300;
-      var waiting = tr.dataset.status === "new";
-      tr.classList.toggle("sla-breach", waiting && age >= sla);
-      tr.classList.toggle("sla-warn", waiting && age >= sla / 2 && age < sla);
+      var timer = tr.querySelector(".step-timer");
+      var state = timer ? tickTimer(timer, now) : "";
+      tr.classList.toggle("sla-breach", state === "breach");
+      tr.classList.toggle("sla-warn", state === "warn");
       if (tr.dataset.claimUntil && Date.parse(tr.dataset.claimUntil) <= now && tr.classList.contains("claimed")) {
         tr.classList.remove("claimed");
         var holder = tr.querySelector(".holder");
         if (holder) holder.classList.add("muted");
       }
     });
+    document.querySelectorAll("#panel .panel-head .step-timer").forEach(function (el) { tickTimer(el, now); });
   }
   setInterval(tick, 1000);
 
@@ -350,9 +572,22 @@
     var i = rows.findIndex(function (r) { return r.classList.contains("selected"); });
     select(rows[Math.min(rows.length - 1, Math.max(0, i + step))]);
   }
-  function clickAction(key) {
-    var b = document.querySelector('#panel button[data-key="' + key + '"]');
-    if (b && !b.disabled) b.click();
+  // Every panel action carries data-key (shown on it as <kbd>): a button is pressed, a field focused, a
+  // folded section (summary) opened with its first field focused.
+  function keyAction(key) {
+    var el = document.querySelector('#panel [data-key="' + key + '"]');
+    if (!el || el.disabled) return false;
+    if (el.tagName === "SUMMARY") {
+      var details = el.parentElement;
+      details.open = true;
+      var first = details.querySelector("input:not([type=hidden]), textarea, select, button[type=submit]");
+      if (first) first.focus();
+    } else if (el.tagName === "BUTTON") {
+      el.click();
+    } else {
+      el.focus();
+    }
+    return true;
   }
   var help = document.getElementById("help");
   document.getElementById("help-toggle").addEventListener("click", function () { help.hidden = !help.hidden; });
@@ -363,28 +598,34 @@
       if (tag === "input" || tag === "textarea" || tag === "select") { e.target.blur(); return; }
       closePanel(); return;
     }
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.matches("[data-reply]")) {
+      e.preventDefault(); e.target.form.requestSubmit(); return;
+    }
     if (tag === "input" || tag === "textarea" || tag === "select" || e.ctrlKey || e.metaKey || e.altKey) return;
     var selected = document.querySelector("#queue-body tr.selected");
     switch (e.key) {
       case "j": case "ArrowDown": move(1); e.preventDefault(); break;
       case "k": case "ArrowUp": move(-1); e.preventDefault(); break;
       case "Enter": if (selected) openCase(selected.dataset.id); break;
-      case "c": case "r": case "t": case "s": clickAction(e.key); break;
       case "1": case "2": case "3": {
+        // The priority is picked, not focused: "s" right after saves (the select would swallow it).
         var sel = document.querySelector("#panel [data-priority-select]");
-        if (sel) { sel.value = e.key; sel.focus(); }
+        if (sel) { sel.value = e.key; sel.classList.add("picked"); }
         break;
       }
-      case "n": { var note = document.querySelector("#panel [data-note]"); if (note) { note.focus(); e.preventDefault(); } break; }
       case "/": document.getElementById("q").focus(); e.preventDefault(); break;
       case "m": muteButton.click(); break;
       case "?": help.hidden = !help.hidden; break;
+      default:
+        if (e.key.length === 1 && /[a-z]/.test(e.key) && keyAction(e.key)) e.preventDefault();
     }
   });
 
   syncAllMarkers(true);
   initMinimap();
+  focusCase();
   markOpenRow();
+  updateCount();
   tick();
   connect();
 })();

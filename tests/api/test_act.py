@@ -74,6 +74,10 @@ def test_it_merges_a_duplicate_into_a_master_within_reach(client, tokens):
     assert (outsider.status_code, outsider.json()["field"]) == (422, "master")
     merged = post(client, sup, f"cases/{repeat.reference}/duplicate", {"master": master.reference})
     assert (merged.json()["status"], merged.json()["duplicate_of"]) == ("duplicate", master.reference)
+    # Through the API as through the console: the merged case's reporter is told (#15 item 9).
+    from incidents.models import Message
+
+    assert master.reference in Message.objects.get(incident=repeat, direction="out").text
 
 
 def test_only_a_supervisor_confirms_or_reverses_a_false_report(client, tokens):

@@ -41,14 +41,21 @@ def test_it_shows_the_queue_with_flags(op_client):
         assert flag in body
 
 
-def test_it_orders_unclaimed_before_claimed_then_priority_then_age(op_client, operator):
+def test_it_pins_my_cases_then_orders_unclaimed_before_claimed_then_priority_then_age(
+    op_client, operator, supervisor_bkk
+):
     old_p2 = make_incident(priority=2, received_at=timezone.now() - timedelta(minutes=30))
     new_p1 = make_incident(priority=1)
-    claimed_p1 = triage.claim(make_incident(priority=1, received_at=timezone.now() - timedelta(hours=1)), operator)
+    theirs_p1 = triage.claim(make_incident(priority=1, received_at=timezone.now() - timedelta(hours=1)), supervisor_bkk)
     new_p2 = make_incident(priority=2)
+    mine_p3 = triage.claim(make_incident(priority=3), operator)  # claiming it must not drop it off screen
     body = op_client.get("/console/queue/", **HTMX).content.decode()
-    positions = [body.index(c.reference) for c in (new_p1, old_p2, new_p2, claimed_p1)]
+    positions = [body.index(c.reference) for c in (mine_p3, new_p1, old_p2, new_p2, theirs_p1)]
     assert positions == sorted(positions)
+    # "Only my cases"
+    body = op_client.get("/console/queue/?mine=1", **HTMX).content.decode()
+    assert mine_p3.reference in body
+    assert not any(c.reference in body for c in (new_p1, old_p2, new_p2, theirs_p1))
 
 
 def test_it_flags_possible_duplicates_and_a_safe_contact_reporter(op_client):

@@ -175,6 +175,23 @@ def test_it_merges_a_duplicate_into_its_master_and_links_the_reporter(operator):
     assert kinds(master)[-1] == "duplicate_merged"
 
 
+def test_the_merged_reporter_is_told_under_which_reference_their_report_is_handled(operator):
+    from incidents.models import Message
+
+    master = make_incident()
+    dup = make_incident(latitude=13.7468, longitude=100.5349, reporter=ReporterFactory(language=Language.THAI))
+    safe = make_incident(latitude=13.7468, longitude=100.5349, reporter=ReporterFactory(safe_contact_only=True))
+    blocked = make_incident(latitude=13.7468, longitude=100.5349, reporter=ReporterFactory(is_reachable=False))
+    for case in (dup, safe, blocked):
+        triage.mark_duplicate(case, master, operator)
+    told = Message.objects.get(incident=dup, direction="out")
+    assert master.reference in told.text and "เหตุเดียวกับเรื่อง" in told.text
+    neutral = Message.objects.get(incident=safe, direction="out")  # what it would say, and what a shared phone sees
+    assert master.reference in neutral.text
+    assert not Message.objects.filter(incident=blocked, direction="out").exists()
+    assert not Message.objects.filter(incident=master, direction="out").exists()
+
+
 def test_it_refuses_merging_into_itself_or_into_a_closed_case(operator):
     case = make_incident()
     with pytest.raises(InvalidInput):
