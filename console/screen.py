@@ -33,7 +33,7 @@ from incidents.models import (
 QUEUE_LIMIT = 200
 OPENED = EventKind.OPENED  # the first time a case's panel is opened on a console
 WAITING_STATUSES = (Status.NEW, Status.TRIAGED)  # the centre still has to act (console.js mirrors the order)
-# Each open status waits for one step; its clock, its label and its target . The targets are
+# Each open status waits for one step; its clock, its label and its target. The targets are
 # the dashboard's SLA settings (SLA_*_MINUTES, every one counted from the report's arrival, as the
 # dashboard's milestones count them); the clock shows the time spent in the step, or for the agency's
 # acknowledgement the time left. A row turns amber at half the target and red past it.

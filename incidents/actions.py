@@ -355,3 +355,22 @@ def do_record_delivery_failure(message: Message, error: str) -> None:
         EventKind.DELIVERY_FAILED,
         data={"message_id": message.pk, "error": error[:500], "text": message.text[:200]},
     )
+
+
+def do_set_flags(incident: Incident | int, changes: dict[str, bool], *, actor=None) -> Incident:
+    """Set or clear triage flags (child, elderly, disabled, …; they steer routing and follow-up referrals).
+    Flags not named in `changes` stay as they are. Locks the case; nothing is written when nothing changes."""
+    with locked(incident) as case:
+        flags = dict(case.flags) if isinstance(case.flags, dict) else {}
+        changed = {name: bool(value) for name, value in changes.items() if bool(flags.get(name)) != bool(value)}
+        if not changed:
+            return case
+        for name, value in changed.items():
+            if value:
+                flags[name] = True
+            else:
+                flags.pop(name, None)
+        case.flags = flags
+        save_case(case, ["flags"])
+        record(case, EventKind.FLAGS, actor=actor, data={"changed": changed})
+    return case
