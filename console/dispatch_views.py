@@ -6,18 +6,18 @@ POST /console/assignments/<id>/cancel/        cancel with a reason
 POST /console/assignments/<id>/reassign/      to another agency or responder, with a reason
 POST /console/assignments/<id>/step/<status>/ record a step on the agency's behalf (e.g. acknowledged by phone)
 
-Every action answers with the panel re-rendered (htmx swaps it in place), a refusal shown on top of it.
+Every action runs a command of dispatch.commands (the API runs the same ones) and answers with the panel
+re-rendered (htmx swaps it in place), a refusal or bad input shown on top of it.
 """
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import assignments as actions
-from dispatch import deadlines
-from dispatch.models import Agency, Assignment, AssignmentStatus, Responder
+from dispatch import commands, deadlines
+from dispatch.models import Agency, Assignment, AssignmentStatus
 from dispatch.recommend import covering_agencies, recommend
 from dispatch.scoping import visible_incidents
 from ess.roles import CONSOLE_ROLES, role_required
@@ -64,29 +64,34 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
     return _panel(request, _case(request, pk))
 
 
+def _run(request: HttpRequest, incident: Incident, command: str, target, data: dict) -> HttpResponse:
+    """Run a command of dispatch.commands (the API runs the same) and answer with the panel."""
+    try:
+        commands.run(command, target, request.user, data)
+    except ActionRefused as refusal:
+        return _answer(request, incident, str(refusal))
+    return _answer(request, incident)
+
+
+def _codes(ids) -> dict[str, str]:
+    """The panel names agencies by id; the commands by code."""
+    ids = [i for i in ids if str(i).isdigit()]
+    return {str(pk): code for pk, code in Agency.objects.filter(pk__in=ids).values_list("pk", "code")}
+
+
 @require_POST
 @role_required(*CONSOLE_ROLES)
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _case(request, pk)
-    picks = []
-    for agency_id in dict.fromkeys(request.POST.getlist("agency")):
-        agency = Agency.objects.filter(pk=agency_id).first()
-        if agency is None:
-            continue
-        responder_id = request.POST.get(f"responder_{agency.pk}")
-        responder = Responder.objects.filter(pk=responder_id, agency=agency).first() if responder_id else None
-        picks.append(actions.Pick(agency, responder))
-    version = request.POST.get("version")
-    try:
-        actions.do_assign(
-            incident,
-            picks,
-            actor=request.user,
-            expected_version=int(version) if version and version.isdigit() else None,
-        )
-    except ActionRefused as refusal:
-        return _answer(request, incident, str(refusal))
-    return _answer(request, incident)
+    chosen = list(dict.fromkeys(request.POST.getlist("agency")))
+    codes = _codes(chosen)
+    picks = [
+        {"agency": codes[agency_id], "responder": request.POST.get(f"responder_{agency_id}") or None}
+        for agency_id in chosen
+        if agency_id in codes
+    ]
+    data = {"agencies": picks, "expected_version": request.POST.get("version") or None}
+    return _run(request, incident, "assign", incident, data)
 
 
 def _assignment(request: HttpRequest, pk: int) -> Assignment:
@@ -99,29 +104,21 @@ def _assignment(request: HttpRequest, pk: int) -> Assignment:
 @role_required(*CONSOLE_ROLES)
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _assignment(request, pk)
-    try:
-        actions.do_cancel(assignment, request.POST.get("reason", ""), actor=request.user)
-    except ActionRefused as refusal:
-        return _answer(request, assignment.incident, str(refusal))
-    return _answer(request, assignment.incident)
+    data = {"reason": request.POST.get("reason", "")}
+    return _run(request, assignment.incident, "cancel_assignment", assignment, data)
 
 
 @require_POST
 @role_required(*CONSOLE_ROLES)
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _assignment(request, pk)
-    agency = Agency.objects.filter(pk=request.POST.get("agency") or 0).first()
-    if agency is None:
-        return _answer(request, assignment.incident, _("Choose the agency to hand it to."))
-    responder_id = request.POST.get("responder")
-    responder = Responder.objects.filter(pk=responder_id, agency=agency).first() if responder_id else None
-    try:
-        actions.do_reassign(
-            assignment, actions.Pick(agency, responder), request.POST.get("reason", ""), actor=request.user
-        )
-    except ActionRefused as refusal:
-        return _answer(request, assignment.incident, str(refusal))
-    return _answer(request, assignment.incident)
+    agency_id = request.POST.get("agency", "")
+    data = {
+        "agency": _codes([agency_id]).get(agency_id),
+        "responder": request.POST.get("responder") or None,
+        "reason": request.POST.get("reason", ""),
+    }
+    return _run(request, assignment.incident, "reassign", assignment, data)
 
 
 @require_POST
@@ -130,8 +127,5 @@ def step(request: HttpRequest, pk: int, to_status: str) -> HttpResponse:
     if to_status not in OPERATOR_STEPS:
         raise Http404
     assignment = _assignment(request, pk)
-    try:
-        actions.do_advance(assignment, to_status, actor=request.user, outcome=request.POST.get("outcome", ""))
-    except ActionRefused as refusal:
-        return _answer(request, assignment.incident, str(refusal))
-    return _answer(request, assignment.incident)
+    data = {"status": to_status, "outcome": request.POST.get("outcome", "")}
+    return _run(request, assignment.incident, "advance", assignment, data)

@@ -1,13 +1,13 @@
 """The operator console (/console/): the page, its htmx partials and the triage actions.
 
-Views are thin: they find the case within the user's reach (404 outside it), call a domain action from
-incidents.triage and render the case panel with the fresh state. A refused action is shown in the panel
+Views are thin: they find the case within the user's reach (404 outside it), run the command of
+dispatch.commands (the same form and domain function the API runs) and render the case panel with the
+fresh state. A refused action is shown in the panel
 with that fresh state (never a 500). Live updates to everyone else go out from the action itself.
 """
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from console import screen
 from console.models import CannedReply
-from dispatch.assignments import do_stand_down
+from dispatch import commands
 from dispatch.scoping import visible_incidents
 from ess.roles import CONSOLE_ROLES, role_required
 from incidents import actions, geo, triage
@@ -139,66 +139,14 @@ def case_panel(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/index.html#panel", _panel_context(request, case))
 
 
-def _version(request: HttpRequest) -> int | None:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
-
-
-def _master_pk(request: HttpRequest) -> int:
-    value = request.POST.get("master", "").strip()
-    if value.isdigit():
-        return int(value)
-    master = visible_incidents(request.user).filter(reference__iexact=value).first()
-    if master is None:
-        raise InvalidInput(_("No case with the reference %(ref)s.") % {"ref": value or "—"})
-    return master.pk
-
-
-# Each console action: the domain function, called with the case, the user, the form and the version seen.
-ACTIONS = {
-    "claim": lambda pk, user, post, v, req: triage.claim(pk, user, expected_version=v),
-    "release": lambda pk, user, post, v, req: triage.release(pk, user, expected_version=v),
-    "take_over": lambda pk, user, post, v, req: triage.take_over(pk, user, expected_version=v),
-    "triage": lambda pk, user, post, v, req: triage.set_triage(
-        pk, user, category=post.get("category") or None, priority=post.get("priority") or None, expected_version=v
-    ),
-    "note": lambda pk, user, post, v, req: triage.add_note(pk, user, post.get("text", ""), expected_version=v),
-    "duplicate": lambda pk, user, post, v, req: _leaving_dispatch(
-        user, triage.mark_duplicate, pk, _master_pk(req), user, expected_version=v
-    ),
-    "false_report": lambda pk, user, post, v, req: _leaving_dispatch(
-        user, triage.mark_false_report, pk, user, post.get("reason", ""), expected_version=v
-    ),
-    "confirm_false_report": lambda pk, user, post, v, req: triage.confirm_false_report(
-        pk, user, post.get("note", ""), expected_version=v
-    ),
-    "reverse_false_report": lambda pk, user, post, v, req: triage.reverse_false_report(
-        pk, user, post.get("reason", ""), expected_version=v
-    ),
-    "refer": lambda pk, user, post, v, req: _leaving_dispatch(
-        user, triage.refer, pk, user, post.get("hotline", ""), note=post.get("note", ""), expected_version=v
-    ),
-    "close": lambda pk, user, post, v, req: triage.close(pk, user, post.get("outcome", ""), expected_version=v),
-    "reply": lambda pk, user, post, v, req: triage.reply(pk, user, _reply_text(pk, post), expected_version=v),
-    "hand_over": lambda pk, user, post, v, req: triage.hand_over(
-        pk, user, _staff_member(post.get("to")), expected_version=v
-    ),
-}
-
-
-def _leaving_dispatch(actor, action, *args, **kwargs) -> Incident:
-    """Run a triage action that takes the case out of the dispatch flow (false report, duplicate,
-    referral) and, in the same transaction, stand down the agencies still on it (#5's do_stand_down):
-    the responders stop and hear why."""
-    with transaction.atomic():
-        case = action(*args, **kwargs)
-        reason = {
-            Status.FALSE_REPORT: _("Marked as a false report"),
-            Status.DUPLICATE: _("Merged into another case as a duplicate"),
-            Status.REFERRED: _("Referred to another hotline"),
-        }.get(case.status, case.get_status_display())
-        do_stand_down(case, str(reason), actor=actor)
-    return case
+def _command_data(request: HttpRequest, case: Incident, action: str) -> dict:
+    """The console's POST as the command's data (dispatch.commands): the form posts the version it showed
+    as `version`, and a canned reply by its id."""
+    data = {key: request.POST.get(key) for key in request.POST}
+    data["expected_version"] = data.pop("version", None) or None
+    if action == "reply":
+        data["text"] = _reply_text(case, request.POST)
+    return data
 
 
 def _canned_replies(case: Incident) -> list[tuple[int, str, str]]:
@@ -209,12 +157,11 @@ def _canned_replies(case: Incident) -> list[tuple[int, str, str]]:
     return [(r.pk, r.title, r.text_for(language)) for r in CannedReply.objects.filter(is_active=True)]
 
 
-def _reply_text(case_pk: int, post) -> str:
+def _reply_text(case: Incident, post) -> str:
     text = post.get("text", "").strip()
     canned = post.get("canned", "")
     if not text and canned.isdigit():
         reply = CannedReply.objects.filter(pk=int(canned), is_active=True).first()
-        case = Incident.objects.select_related("reporter").get(pk=case_pk)
         if reply is not None and case.reporter_id:
             text = reply.text_for(case.reporter.language)
     return text
@@ -232,12 +179,11 @@ def _staff_member(user_id):
 @require_POST
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = _case_for(request, pk)
-    handler = ACTIONS.get(action)
-    if handler is None:
+    if action not in commands.CASE_COMMANDS:
         raise Http404(action)
     error = ""
     try:
-        handler(case.pk, request.user, request.POST, _version(request), request)
+        commands.run(action, case, request.user, _command_data(request, case, action))
     except ActionRefused as refused:
         error = str(refused)
     case = _case_for(request, pk)  # the fresh state, whatever happened

@@ -8,9 +8,14 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Dispatch")
 
     def ready(self) -> None:
-        from dispatch import deadlines
+        from dispatch import assignments, deadlines
         from dispatch import metrics as dispatch_metrics
         from ess import metrics, worker
+        from incidents import actions
+
+        # Whatever takes a case out of the dispatch flow (the reporter cancelling on LINE included), the
+        # agencies on it are stood down in the same transaction. See docs/architecture.md.
+        actions.on_left_dispatch(assignments.on_left_dispatch)
 
         worker.register(
             "deadlines",

@@ -23,11 +23,12 @@ from dispatch import reporter_updates
 from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Agency, Assignment, AssignmentStatus, Responder
 from ess import live
 from ess.models import Role
-from ess.roles import role_of
-from incidents.actions import do_transition, locked, record
+from ess.roles import CONSOLE_ROLES, role_of
+from incidents.actions import do_transition, locked, record, save_case
 from incidents.errors import ActionRefused, NotAllowed
 from incidents.lifecycle import can_transition
 from incidents.models import Incident, Status
+from incidents.triage import check_reach, claim_fields
 
 A = AssignmentStatus
 
@@ -103,6 +104,18 @@ def _check_actor(actor, assignment: Assignment) -> None:
             raise NotAllowed(_("This assignment belongs to another agency."))
 
 
+def _check_claim(case: Incident, actor) -> None:
+    """Console staff act on a case within their reach whose claim is theirs or free (acting claims it);
+    someone else's live claim is refused, supervisors included, until they take it over
+    (incidents.triage.claim_fields). Responders act on their agency's assignments; the system (actor None:
+    deadlines, imports) is not bound by claims. Precondition: the case is locked."""
+    if actor is None or role_of(actor) not in CONSOLE_ROLES:
+        return
+    check_reach(case, actor)
+    if case.is_open:
+        save_case(case, claim_fields(case, actor, timezone.now()))
+
+
 def target_case_status(assignments) -> str:
     """The status the case should have, given all its assignments (see the module docstring)."""
     live_ones = [a.status for a in assignments if a.status in ACTIVE_ASSIGNMENT_STATUSES]
@@ -154,6 +167,7 @@ def do_assign(
         raise ActionRefused(_("Choose at least one agency."))
     now = now or timezone.now()
     with locked(incident, expected_version) as case:
+        _check_claim(case, actor)
         if case.status not in ASSIGNABLE:
             raise ActionRefused(
                 _("Case %(ref)s is “%(status)s”: it cannot be assigned.")
@@ -225,6 +239,7 @@ def _move(
             .get(pk=assignment_id)
         )
         _check_actor(actor, current)
+        _check_claim(case, actor)
         if to_status not in FLOW[current.status]:
             raise ActionRefused(
                 _("The assignment of %(agency)s is “%(from)s”: it cannot become “%(to)s”.")
@@ -327,6 +342,7 @@ def do_reassign(assignment: Assignment | int, pick: Pick, reason: str, *, actor=
     with locked(incident_id) as case:
         old = Assignment.objects.select_for_update(of=("self",)).select_related("agency").get(pk=assignment_id)
         _check_actor(actor, old)
+        _check_claim(case, actor)
         if old.status not in ACTIVE_ASSIGNMENT_STATUSES:
             raise ActionRefused(_("This assignment is no longer live."))
         if pick.responder is not None and pick.responder.agency_id != pick.agency.pk:
@@ -381,3 +397,41 @@ def do_stand_down(incident: Incident | int, reason: str, *, actor=None, now=None
             a.save(update_fields=["status", "ended_at", "reason", "version"])
             _event(case, a, "stand_down", actor=actor, data={"from": from_status, "reason": a.reason})
     return live_ones
+
+
+def stand_down_all(
+    incident: Incident | int, reason: str, *, actor=None, expected_version: int | None = None, now=None
+) -> list[Assignment]:
+    """The console's "stand everyone down": cancel every live assignment of a case that stays open (help
+    is no longer needed from these agencies) and let the case follow (back to triaged). Claim rule applies."""
+    if not reason.strip():
+        raise ActionRefused(_("Give a reason."))
+    now = now or timezone.now()
+    with locked(incident, expected_version) as case:
+        _check_claim(case, actor)
+        ended = do_stand_down(case, reason, actor=actor, now=now)
+        if not ended:
+            raise ActionRefused(_("No agency is on case %(ref)s.") % {"ref": case.reference})
+        _follow(case, actor=actor, now=now)
+    return ended
+
+
+def left_dispatch_reason(case: Incident, data: dict) -> str:
+    """Why the agencies were stood down, in the words the responders and the timeline show."""
+    if case.status == Status.CANCELLED:
+        if data.get("by") == "reporter":
+            return _("The reporter cancelled the case on LINE")
+        return _("Cancelled for the reporter: %(reason)s") % {"reason": data.get("reason", "")}
+    if case.status == Status.FALSE_REPORT:
+        return _("Marked as a false report")
+    if case.status == Status.DUPLICATE:
+        return _("Merged into case %(ref)s as a duplicate") % {"ref": data.get("master", "")}
+    if case.status == Status.REFERRED:
+        return _("Referred to the %(hotline)s hotline") % {"hotline": data.get("hotline", "")}
+    return str(case.get_status_display())
+
+
+def on_left_dispatch(case: Incident, *, from_status: str, actor=None, data: dict) -> None:
+    """Registered with incidents.actions.on_left_dispatch (DispatchConfig.ready): the case left the
+    dispatch flow, by whatever entry point; stand its agencies down in the same transaction."""
+    do_stand_down(case, left_dispatch_reason(case, data), actor=actor)

@@ -6,6 +6,7 @@ checks its preconditions against the fresh row, applies the change with `save(up
 Views, consumers, commands and tests call these; nothing else writes cases.
 """
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from django.core.files.base import ContentFile
@@ -73,7 +74,25 @@ def save_case(incident: Incident, fields: list[str]) -> None:
     incident.save(update_fields=[*fields, "version", "updated_at"])
 
 
-_save = save_case
+# --- Leaving the dispatch flow -------------------------------------------------------------------------
+# A case that becomes a duplicate, a false report, a referral or is cancelled no longer needs help sent.
+# `incidents` does not know who was sent (that is `dispatch`), so whoever cares registers a handler here
+# (dispatch does, in its AppConfig.ready) and do_transition calls every handler inside the transaction that
+# moves the case: whichever entry point moved it (console, API, the reporter on LINE, a command), the
+# agencies are stood down with it, or not at all if the move is rolled back.
+
+LEFT_DISPATCH = frozenset({Status.DUPLICATE, Status.FALSE_REPORT, Status.REFERRED, Status.CANCELLED})
+
+LeftDispatchHandler = Callable[..., None]  # handler(case, *, from_status, actor, data)
+_left_dispatch_handlers: list[LeftDispatchHandler] = []
+
+
+def on_left_dispatch(handler: LeftDispatchHandler) -> LeftDispatchHandler:
+    """Register `handler(case, *, from_status, actor, data)`, called with the case locked when it leaves
+    the dispatch flow. Registering the same handler twice keeps one."""
+    if handler not in _left_dispatch_handlers:
+        _left_dispatch_handlers.append(handler)
+    return handler
 
 
 def do_create_incident(
@@ -143,8 +162,11 @@ def do_transition(
         for name, value in (extra_fields or {}).items():
             setattr(case, name, value)
             fields.append(name)
-        _save(case, fields)
+        save_case(case, fields)
         record(case, "status", actor=actor, from_status=from_status, to_status=to_status, data=data)
+        if to_status in LEFT_DISPATCH and from_status not in LEFT_DISPATCH:
+            for handler in _left_dispatch_handlers:
+                handler(case, from_status=from_status, actor=actor, data=data or {})
     return case
 
 
@@ -179,7 +201,7 @@ def do_set_category(incident: Incident | int, category: str, *, actor=None) -> I
             return case
         previous = case.category
         case.category = category
-        _save(case, ["category"])
+        save_case(case, ["category"])
         record(case, "category", actor=actor, data={"from": previous, "to": category})
     return case
 
@@ -206,7 +228,7 @@ def do_update_location(
         case.latitude, case.longitude, case.address = latitude, longitude, address
         case.outside_thailand = not geo.in_thailand_box(latitude, longitude)
         case.province_code, case.district_code = province_code, district_code
-        _save(case, ["latitude", "longitude", "address", "outside_thailand", "province_code", "district_code"])
+        save_case(case, ["latitude", "longitude", "address", "outside_thailand", "province_code", "district_code"])
         record(case, "location", actor=actor, data={"previous": previous})
     return case
 

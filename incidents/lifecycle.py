@@ -9,7 +9,8 @@ from incidents.models import Status
 
 S = Status
 
-# Exits an open case can always take before help is on scene.
+# Exits an open case can always take before help is on scene. Taken after dispatch, they stand the
+# agencies down in the same transaction (incidents.actions.on_left_dispatch).
 _EARLY_EXITS = {S.DUPLICATE, S.FALSE_REPORT, S.REFERRED, S.CANCELLED}
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -17,11 +18,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # triaged → resolved: handled without dispatch (advice given on the chat).
     S.TRIAGED: frozenset({S.DISPATCHED, S.RESOLVED, *_EARLY_EXITS}),
     # Back to triaged when every assignment was declined or cancelled and the case needs new help.
-    S.DISPATCHED: frozenset(
-        {S.ACKNOWLEDGED, S.EN_ROUTE, S.ON_SCENE, S.RESOLVED, S.TRIAGED, S.FALSE_REPORT, S.CANCELLED}
-    ),
-    S.ACKNOWLEDGED: frozenset({S.EN_ROUTE, S.ON_SCENE, S.RESOLVED, S.TRIAGED, S.FALSE_REPORT, S.CANCELLED}),
-    S.EN_ROUTE: frozenset({S.ON_SCENE, S.RESOLVED, S.TRIAGED, S.FALSE_REPORT, S.CANCELLED}),
+    S.DISPATCHED: frozenset({S.ACKNOWLEDGED, S.EN_ROUTE, S.ON_SCENE, S.RESOLVED, S.TRIAGED, *_EARLY_EXITS}),
+    S.ACKNOWLEDGED: frozenset({S.EN_ROUTE, S.ON_SCENE, S.RESOLVED, S.TRIAGED, *_EARLY_EXITS}),
+    S.EN_ROUTE: frozenset({S.ON_SCENE, S.RESOLVED, S.TRIAGED, *_EARLY_EXITS}),
     S.ON_SCENE: frozenset({S.RESOLVED, S.FALSE_REPORT}),
     S.RESOLVED: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),

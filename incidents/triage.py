@@ -112,8 +112,10 @@ def _holder_name(case: Incident) -> str:
     return (user.get_full_name() or user.get_username()) if user else "—"
 
 
-def _claim_fields(case: Incident, actor, now) -> list[str]:
-    """Refuse if someone else holds a live claim; otherwise (re)claim for `actor`. Returns changed fields."""
+def claim_fields(case: Incident, actor, now) -> list[str]:
+    """The claim rule, for every action on a locked open case: refuse (ClaimHeld) if someone else holds a
+    live claim, supervisors included (they take it over first); otherwise (re)claim it for `actor`.
+    Returns the fields changed, for the caller to save with its own change."""
     if case.claim_is_active(now) and case.claimed_by_id != actor.pk:
         until = formats.time_format(timezone.localtime(case.claim_expires_at), "H:i")
         raise ClaimHeld(case.reference, _holder_name(case), until)
@@ -144,7 +146,7 @@ def _acting(incident, actor, expected_version, *, must_be_open: bool = True):
         _check_version(case, expected_version)
         if must_be_open:
             _check_open(case)
-        fields = _claim_fields(case, actor, timezone.now()) if case.is_open else []
+        fields = claim_fields(case, actor, timezone.now()) if case.is_open else []
         yield case, fields
 
 
@@ -162,7 +164,7 @@ def claim(incident: Incident | int, actor, *, expected_version: int | None = Non
             case.save(update_fields=["claim_expires_at"])
             return case
         _check_version(case, expected_version)
-        fields = _claim_fields(case, actor, now)
+        fields = claim_fields(case, actor, now)
         save_case(case, fields)
         record(case, "claimed", actor=actor, data={"until": case.claim_expires_at.isoformat()})
     return case
@@ -517,6 +519,45 @@ def reply(incident: Incident | int, actor, text: str, *, expected_version: int |
             save_case(case, fields)
         _send(case, actor, text)
     return case
+
+
+def cancel(incident: Incident | int, actor, reason: str, *, expected_version: int | None = None) -> Incident:
+    """Cancel a case for the reporter (they phoned or wrote that help is no longer needed). Any agencies on
+    it are stood down in the same transaction (actions.on_left_dispatch), and the reporter gets the same
+    confirmation as when they cancel on LINE themselves."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason the case is cancelled."))
+    with _acting(incident, actor, expected_version) as (case, fields):
+        if fields:
+            save_case(case, fields)
+        case = do_transition(
+            case.pk,
+            Status.CANCELLED,
+            actor=actor,
+            data={"by": "operator", "reason": reason[:2000]},
+            extra_fields={"claimed_by": None, "claim_expires_at": None},
+        )
+        _tell_cancelled(case, actor)
+    return case
+
+
+def cancel_by_reporter(incident: Incident | int) -> Incident:
+    """The reporter cancels their own case on LINE (the conversation confirms it to them). Agencies on it
+    are stood down in the same transaction (actions.on_left_dispatch)."""
+    return do_transition(
+        incident,
+        Status.CANCELLED,
+        data={"by": "reporter"},
+        extra_fields={"claimed_by": None, "claim_expires_at": None},
+    )
+
+
+def _tell_cancelled(case: Incident, actor) -> None:
+    from incidents.line import texts
+
+    if case.reporter_id and case.reporter.is_reachable:
+        _send(case, actor, texts.say(case.reporter.language, "cancelled", reference=case.reference))
 
 
 CLOSABLE_DIRECTLY = (Status.RESOLVED, Status.REFERRED, Status.DUPLICATE, Status.CANCELLED)

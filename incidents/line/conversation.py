@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from incidents import actions, geo
+from incidents import actions, geo, triage
 from incidents.errors import ActionRefused
 from incidents.line import texts
 from incidents.line.parser import Event
-from incidents.models import Category, Incident, Message, Reporter, Status
+from incidents.models import Category, Incident, Message, Reporter
 
 # Messages a reporter sent before their case existed are attached to it if this recent.
 EARLIER_MESSAGES_WINDOW = dt.timedelta(minutes=30)
@@ -295,7 +295,7 @@ class _Talk:
         if not confirmed or not pending:
             return self.answer(texts.text(self.say("not_cancelled", reference=reference)))
         try:
-            self.case = actions.do_transition(self.case, Status.CANCELLED, data={"by": "reporter"})
+            self.case = triage.cancel_by_reporter(self.case)
         except ActionRefused:
             return self.answer(texts.text(self.say("cannot_cancel", reference=reference)))
         self.state = {}

@@ -195,7 +195,7 @@ def test_a_request_still_running_under_the_key_is_answered_409(client, tokens):
         account=tokens["operator"].token.account,
         key="busy",
         created_at=timezone.now(),
-        fingerprint=fingerprint("POST", path, {"text": "x", "expected_version": None}),
+        fingerprint=fingerprint("POST", path, {"text": "x"}),
     )
     response = post(client, tokens["operator"].secret, f"cases/{case.reference}/notes", {"text": "x"}, key="busy")
     assert response.status_code == 409

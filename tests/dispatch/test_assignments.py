@@ -260,13 +260,14 @@ def test_it_stands_every_agency_down_when_the_case_leaves_dispatch(agencies, bkk
     from incidents.actions import do_transition
 
     incident = make_incident()
-    police, pmj = do_assign(incident, [Pick(agencies["bkk"]), Pick(bkk_pmj)], actor=operator)
+    police, _pmj = do_assign(incident, [Pick(agencies["bkk"]), Pick(bkk_pmj)], actor=operator)
     do_acknowledge(police)
-    do_transition(incident, Status.FALSE_REPORT, actor=operator)
     published.clear()
-    stood_down = do_stand_down(incident, "แจ้งเท็จ", actor=operator)
-    assert {a.pk for a in stood_down} == {police.pk, pmj.pk}
+    # Any move out of the dispatch flow stands the agencies down with it (dispatch's left-dispatch handler).
+    do_transition(incident, Status.FALSE_REPORT, actor=operator)
     assert set(incident.assignments.values_list("status", flat=True)) == {A.CANCELLED}
+    assert set(incident.assignments.values_list("reason", flat=True)) == {"Marked as a false report"}
+    assert do_stand_down(incident, "แจ้งเท็จ", actor=operator) == []  # nothing left to stand down
     assert _status(incident) == Status.FALSE_REPORT  # not sent back to triage
     groups = {g for gs, m in published if m["kind"] == "stand_down" for g in gs}
     assert {live.agency_group("bkk-police"), live.agency_group("bkk-pmj")} <= groups
