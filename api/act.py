@@ -187,6 +187,12 @@ _case_endpoint(
     "Close with the outcome (a triaged case handled on the chat is resolved and closed at once).",
 )
 _case_endpoint("reply", "reply", "case_reply", "Write to the reporter on LINE (through the outbox).")
+_case_endpoint(
+    "safe-contact",
+    "safe_contact",
+    "case_safe_contact",
+    "Safe contact only when the reporter writes first (on: no pushes, neutral texts) or not (off).",
+)
 
 # --- agencies on the case (dispatch.assignments) ---------------------------------------------------------
 

@@ -29,6 +29,7 @@ from dispatch.scoping import visible_incidents, visible_responders
 from ess.roles import can_see_reporter_identity
 from incidents import actions
 from incidents.models import Category, Incident, Status
+from privacy import access
 
 router = Router()
 
@@ -113,6 +114,7 @@ def get_case(
         if case.reporter_id:
             # The same record the console writes when an operator reveals the reporter (DESIGN §4b).
             actions.record(case, "identity_viewed", actor=user, data={"via": "api"})
+            access.record(request, access.Field.IDENTITY, case=case)
     return serialize.case_detail(request, case, user, with_reporter=include_reporter)
 
 
@@ -140,6 +142,7 @@ def export_case(request, ref: str = Ref):
 def get_attachment(request, ref: str = Ref, attachment_id: int = Path(..., ge=1, le=MAX_ID)):
     case = _case(principal(request), ref)
     attachment = get_object_or_404(case.attachments, pk=attachment_id)
+    access.record(request, access.Field.PHOTO, case=case, attachment=attachment)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:

@@ -309,6 +309,13 @@ def describe_event(event: IncidentEvent) -> str:
         return _("Photo or file received")
     if kind == "location":
         return _("The reporter sent a new location")
+    if kind == "safe_contact":
+        who = _("the reporter") if data.get("by") == "reporter" else _("an operator")
+        if data.get("on"):
+            return _("Safe contact only when they write first: set by %(who)s") % {"who": who}
+        return _("Safe contact lifted (messages may be sent first) by %(who)s") % {"who": who}
+    if kind == "place_words":
+        return _("The reporter wrote where they are: %(words)s") % {"words": data.get("words", "")}
     if kind == "category":
         return _("Category: %(old)s → %(new)s") % {
             "old": _label(Category, data.get("from", "")),
@@ -320,8 +327,19 @@ def describe_event(event: IncidentEvent) -> str:
         return _("The reporter follows ESS on LINE again")
     if kind == "delivery_failed":
         return _("A message to the reporter could not be delivered: %(error)s") % {"error": data.get("error", "")}
+    if kind == "delivery_uncertain":
+        return _("A reply to the reporter may not have arrived (LINE did not answer); it is not sent again by itself")
+    if kind == "delivery_resent":
+        return _("The reply whose delivery was uncertain was sent again")
     if kind == "handed_over":
         return _("Claim handed over from %(from)s to %(to)s") % {"from": data.get("from") or "—", "to": data.get("to")}
     if kind == "identity_viewed":
         return _("Reporter identity viewed")
+    if kind == "legal_hold":
+        text = _("Legal hold placed") if data.get("on") else _("Legal hold lifted")
+        return f"{text} · {_('reason')}: {data.get('reason', '')}"
+    if kind == "media_purged":
+        return _("Photos deleted (retention)")
+    if kind in ("anonymised", "reporter_erased"):
+        return _("Reporter anonymised (retention or erasure request)")
     return kind.replace("_", " ")

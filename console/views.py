@@ -22,6 +22,7 @@ from incidents import actions, geo, triage
 from incidents.errors import ActionRefused, InvalidInput
 from incidents.lifecycle import can_transition
 from incidents.models import Category, Hotline, Incident, Priority, Status
+from privacy import access
 
 
 def _filters_context(filters: screen.QueueFilters) -> dict:
@@ -107,6 +108,9 @@ def _panel_context(request: HttpRequest, case: Incident, **extra) -> dict:
     timeline = [(e, screen.describe_event(e)) for e in case.events.select_related("actor").order_by("id")]
     claim_live = case.claim_is_active()
     holder = claim_live and case.claimed_by_id == user.pk
+    access.record(
+        request, access.Field.IDENTITY if extra.get("show_identity") else access.Field.CONVERSATION, case=case
+    )
     return {
         "case": case,
         "claim_live": claim_live,

@@ -24,6 +24,7 @@ from ess.roles import DASHBOARD_ROLES, province_scope, role_of, role_required
 from incidents import geo
 from incidents.models import Category, Hotline, Status
 from incidents.references import BUDDHIST_ERA_OFFSET
+from privacy import access
 
 RANGES = {"today": 1, "7d": 7, "30d": 30}
 MAX_CUSTOM_DAYS = 366
@@ -294,6 +295,8 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     with_identity = request.GET.get("identity") == "1" and exports.may_export_identity(role)
     querystring = urlencode(q.params() + facet_params)
     exports.record_export(request.user, role, qs, querystring, with_identity)
+    if with_identity:
+        access.record_many(request, access.Field.EXPORT, qs.only("pk", "reference", "province_code", "reporter_id"))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(exports.csv_lines(qs, with_identity), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ess-cases-{stamp}.csv"'

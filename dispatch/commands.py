@@ -214,6 +214,10 @@ class CancelForm(CommandForm):
     reason = text(2000, required_message=gettext_lazy("Give the reason the case is cancelled."))
 
 
+class SafeContactForm(CommandForm):
+    safe_contact = choice([("on", gettext_lazy("on")), ("off", gettext_lazy("off"))])
+
+
 class CloseForm(CommandForm):
     outcome = text(4000, required_message=gettext_lazy("Write the outcome before closing the case."))
 
@@ -319,6 +323,9 @@ CASE_COMMANDS: dict[str, Command] = {
     "refer": Command(ReferForm, lambda c, a, d: triage.refer(c.pk, a, d["hotline"], note=d["note"], **_v(d))),
     "cancel": Command(CancelForm, lambda c, a, d: triage.cancel(c.pk, a, d["reason"], **_v(d))),
     "close": Command(CloseForm, lambda c, a, d: triage.close(c.pk, a, d["outcome"], **_v(d))),
+    "safe_contact": Command(
+        SafeContactForm, lambda c, a, d: triage.set_safe_contact(c.pk, a, d["safe_contact"] == "on", **_v(d))
+    ),
     "reply": Command(ReplyForm, lambda c, a, d: triage.reply(c.pk, a, d["text"], **_v(d))),
     "hand_over": Command(HandOverForm, lambda c, a, d: triage.hand_over(c.pk, a, d["to"], **_v(d))),
     "assign": Command(AssignForm, lambda c, a, d: assignments.do_assign(c.pk, d["agencies"], actor=a, **_v(d))),

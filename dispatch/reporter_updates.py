@@ -9,29 +9,27 @@ moves the case, so a rolled-back change never messages anyone.
 
 from dataclasses import dataclass
 
-from incidents.actions import record
-from incidents.line import outbox
-from incidents.models import Incident, Language, Reporter, Status
+from django.utils.translation import pgettext_lazy
 
-# Case status reached → {language: text}. {ref} is the case reference the reporter was given.
-MESSAGES: dict[str, dict[str, str]] = {
-    Status.DISPATCHED: {
-        Language.THAI: "ความคืบหน้าเรื่อง {ref}: เราส่งเรื่องให้เจ้าหน้าที่ในพื้นที่แล้ว กำลังประสานความช่วยเหลือ",
-        Language.ENGLISH: "Update on {ref}: we have passed your report to staff in your area, who are arranging help.",
-    },
-    Status.EN_ROUTE: {
-        Language.THAI: "ความคืบหน้าเรื่อง {ref}: เจ้าหน้าที่กำลังเดินทางไปหาคุณ",
-        Language.ENGLISH: "Update on {ref}: staff are on their way to you.",
-    },
-    Status.ON_SCENE: {
-        Language.THAI: "ความคืบหน้าเรื่อง {ref}: เจ้าหน้าที่ไปถึงที่หมายแล้ว",
-        Language.ENGLISH: "Update on {ref}: staff have arrived.",
-    },
-    Status.RESOLVED: {
-        Language.THAI: "ความคืบหน้าเรื่อง {ref}: เจ้าหน้าที่ดำเนินการเรียบร้อยแล้ว หากยังต้องการความช่วยเหลือ พิมพ์ในแชตนี้ได้ทุกเมื่อ",
-        Language.ENGLISH: "Update on {ref}: staff have finished. If you still need help, write in this chat "
-        "at any time.",
-    },
+from incidents.actions import record
+from incidents.line import outbox, texts
+from incidents.models import Incident, Reporter, Status
+
+# Case status reached → what the reporter is told ({ref}: the case reference they were given).
+MESSAGES = {
+    Status.DISPATCHED: pgettext_lazy(
+        "LINE",
+        "Update on {ref}: we have passed your report to staff in your area, who are arranging help. "
+        "A life in danger: call 191.",
+    ),
+    # Staff go to the scene, not "to you": the reporter may be a neighbour, not the person in danger.
+    Status.EN_ROUTE: pgettext_lazy("LINE", "Update on {ref}: staff are on their way to the scene."),
+    Status.ON_SCENE: pgettext_lazy("LINE", "Update on {ref}: staff have arrived at the scene."),
+    Status.RESOLVED: pgettext_lazy(
+        "LINE",
+        "Update on {ref}: staff have finished. If you still need help, write in this chat at any time. "
+        "Other social problems: call 1300.",
+    ),
 }
 
 
@@ -44,10 +42,10 @@ class PlannedUpdate:
 
 
 def text_for(status: str, language: str, reference: str) -> str | None:
-    table = MESSAGES.get(status)
-    if table is None:
+    """The update for `status` in the reporter's language (their LINE profile's), None if there is none."""
+    if status not in MESSAGES:
         return None
-    return table.get(language, table[Language.THAI]).format(ref=reference)
+    return texts.render(language, MESSAGES[status]).format(ref=reference)
 
 
 def recipients(incident: Incident) -> list[Reporter]:

@@ -27,6 +27,7 @@ from dispatch.scoping import assignments_for_responder
 from ess.roles import RESPONDER_ROLES, role_required
 from incidents.errors import ActionRefused
 from incidents.models import Attachment, Message
+from privacy import access
 
 A = AssignmentStatus
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -60,6 +61,7 @@ def _context(request: HttpRequest) -> dict:
         a.can_decline = A.DECLINED in actions.FLOW[a.status]
         # The acknowledgement deadline the phone counts down to (dispatch.deadlines escalates after it).
         a.ack_due = a.assigned_at + ack_deadline(a.incident.priority) if a.status == A.PENDING else None
+    access.record_many(request, access.Field.CONVERSATION, [a.incident for a in items])
     responder = Responder.objects.filter(user=request.user).select_related("agency").first()
     return {
         "assignments": items,
@@ -194,7 +196,8 @@ def step(request: HttpRequest, pk: int, to_status: str) -> HttpResponse:
 def photo(request: HttpRequest, pk: int) -> FileResponse:
     """A reporter's photo, only for a case assigned (live) to the responder's agency."""
     visible = assignments_for_responder(request.user).values("incident_id")
-    attachment = get_object_or_404(Attachment, pk=pk, incident_id__in=visible)
+    attachment = get_object_or_404(Attachment.objects.select_related("incident"), pk=pk, incident_id__in=visible)
+    access.record(request, access.Field.PHOTO, attachment=attachment)
     return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type or None)
 
 

@@ -22,7 +22,8 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            # exc_text when a filter already rendered (and redacted) it: privacy.logs.RedactingFilter.
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         # default=str: a request object or a datetime in `extra` must not break the log line.

@@ -29,7 +29,25 @@ def drain_seconds() -> float:
     return float(raw) if raw else 10.0
 
 
+def without_query(action_logger):
+    """daphne's access log, minus query strings: a console search (?q=) may be a reporter's name or phone,
+    and no log keeps personal data (docs/privacy.md). The path alone still says what was asked for."""
+    if action_logger is None:
+        return None
+
+    def log(protocol, action, details):
+        path = details.get("path")
+        if isinstance(path, str) and "?" in path:
+            details = {**details, "path": path.split("?", 1)[0]}
+        return action_logger(protocol, action, details)
+
+    return log
+
+
 class DrainingServer(Server):
+    def __init__(self, *args, action_logger=None, **kwargs):
+        super().__init__(*args, action_logger=without_query(action_logger), **kwargs)
+
     def run(self):
         self.ports = []
         super().run()

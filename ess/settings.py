@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "dispatch",
     "console",
     "dashboard",
+    # Reporters' personal data: the access log, retention, data-subject requests (docs/privacy.md).
+    "privacy",
     # The integration API; "ninja" only for its bundled Swagger UI static files (no CDN).
     "ninja",
     "api",
@@ -134,6 +136,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("TEST", {})["NAME"] = str(BASE_DIR / "test_db.sqlite3")
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_HEALTH_CHECKS"] = True
+    # A database that stops answering must not hang every process for ever: connecting gives up after
+    # DB_CONNECT_TIMEOUT seconds, a statement after DB_STATEMENT_TIMEOUT_MS (0: no limit). /healthz/ gives up
+    # after 2 s on its own (ess.views).
+    _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
+    _statement_timeout = env_int("DB_STATEMENT_TIMEOUT_MS", 60_000)
+    if _statement_timeout:
+        _db["OPTIONS"]["options"] = f"-c statement_timeout={_statement_timeout}"
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -149,7 +158,17 @@ if REDIS_URL:
                 # socket_timeout=None: redis-py 8 reads with a 5 s timeout by default, which aborts the
                 # layer's blocking BZPOPMIN and tears every idle websocket down (1011) every 5 s
                 # (django/channels_redis#422). Connecting still times out.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_connect_timeout": 5}],
+                # health_check_interval: a pooled connection idle that long is PINGed before use, so the
+                # first command after a Redis restart reconnects instead of failing on a dead socket.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "socket_connect_timeout": 5,
+                        "health_check_interval": 15,
+                        "retry_on_timeout": True,
+                    }
+                ],
                 "prefix": env_str("REDIS_PREFIX", "ess"),
             },
         }
@@ -159,6 +178,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("REDIS_PREFIX", "ess"),
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5, "health_check_interval": 15},
         }
     }
 else:
@@ -202,6 +222,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 LINE_CHANNEL_SECRET = env_str("LINE_CHANNEL_SECRET", "")
 LINE_CHANNEL_ACCESS_TOKEN = env_str("LINE_CHANNEL_ACCESS_TOKEN", "")
 LINE_API_BASE_URL = env_url("LINE_API_BASE_URL", "https://api.line.me", ("https", "http"))
+# The public https:// address of ESS, for links sent to citizens on LINE (the privacy notice). Unset: the
+# first concrete host in ALLOWED_HOSTS, over https.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 LINE_DATA_API_BASE_URL = env_url("LINE_DATA_API_BASE_URL", "https://api-data.line.me", ("https", "http"))
 # Each call to LINE gives up after this long; the outbox retries with back-off (incidents.line.outbox).
 LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
@@ -209,9 +232,10 @@ LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
 LINE_RICH_MENU_FONT = env_str("LINE_RICH_MENU_FONT", "/usr/share/fonts/truetype/tlwg/Loma-Bold.ttf")
 # LINE's bodies are a few kB; anything far bigger is refused (413) before it is read.
 LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
-# LINE may deliver a reporter's events out of order in separate requests: the worker waits this long
-# after receipt before processing an event, so a late older one is taken first.
-LINE_INBOX_SETTLE_MS = env_int("LINE_INBOX_SETTLE_MS", 500)
+# How long after receipt the worker leaves an event before processing it. 0: at once (the webhook wakes
+# the worker). Per-reporter order holds without it (docs/line.md, "Order"); a few hundred ms would trade
+# every report's first moment for an out-of-order delivery LINE rarely makes.
+LINE_INBOX_SETTLE_MS = env_int("LINE_INBOX_SETTLE_MS", 0)
 
 # --- Maps -----------------------------------------------------------------------------------------
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -251,7 +275,9 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "ess.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # No LINE user id or phone number reaches a log line (privacy.logs; docs/privacy.md).
+    "filters": {"redact": {"()": "privacy.logs.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -278,3 +304,22 @@ API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
 # The events feed holds back events younger than this, so a transaction that took its event id earlier
 # but committed later is not skipped by a reader who already moved past that id (see api/feed.py).
 API_EVENTS_SETTLE_SECONDS = env_int("API_EVENTS_SETTLE_SECONDS", 2)
+
+# --- Privacy: retention and pseudonyms (privacy/, docs/privacy.md says why these defaults) ------------
+# Raw LINE webhook events (LineEvent.payload, the raw message in Message.payload) are emptied this many
+# days after they arrived; the parsed message (text, kind, time) stays with the case.
+RETENTION_WEBHOOK_PAYLOAD_DAYS = env_int("RETENTION_WEBHOOK_PAYLOAD_DAYS", 30)
+# Photos and other media are deleted this many days after their case was closed (or left the queue
+# otherwise: duplicate, referral, false report, cancelled), unless a supervisor put the case on legal hold.
+RETENTION_MEDIA_DAYS = env_int("RETENTION_MEDIA_DAYS", 180)
+# Reporters whose cases all ended more than this many days ago are anonymised: name, LINE id, phone and
+# free text replaced by a marker; cases, categories, places (district) and times stay for the figures.
+RETENTION_ANONYMISE_DAYS = env_int("RETENTION_ANONYMISE_DAYS", 365)
+# The access log of personal-data reads is kept this long (it names staff, not reporters).
+RETENTION_ACCESS_LOG_DAYS = env_int("RETENTION_ACCESS_LOG_DAYS", 730)
+# How often the worker runs retention, and how many rows of each kind one run handles at most.
+RETENTION_CHECK_SECONDS = env_int("RETENTION_CHECK_SECONDS", 3600)
+RETENTION_BATCH = env_int("RETENTION_BATCH", 500)
+# The salt of the hashes that stand in for LINE user ids (false-report fingerprints, log lines). Empty:
+# derived from SECRET_KEY. Changing it forgets every fingerprint.
+PRIVACY_HASH_SALT = env_str("PRIVACY_HASH_SALT", "")

@@ -23,6 +23,7 @@ urlpatterns = [
     # The dispatch panel and its actions live under /console/ too; the console's case panel loads them.
     path("console/", include("console.dispatch_urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("privacy/", include("privacy.urls")),
 ]
 
 # The LINE phone simulator exists only where the demo app is installed (DEBUG or ESS_DEMO).

@@ -13,10 +13,68 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 log = logging.getLogger("ess.worker")
+
+# PostgreSQL NOTIFY channel: whoever stores work for the worker (the LINE webhook) calls wake() and a worker
+# waiting in Listener.wait starts its round at once, instead of at its next poll.
+CHANNEL = "ess_worker"
+
+
+def wake() -> None:
+    """Tell waiting workers there is work (PostgreSQL: NOTIFY, delivered when the transaction commits;
+    call it inside or after the transaction that stored the work). Elsewhere a no-op: they poll."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+
+
+class Listener:
+    """LISTENs on CHANNEL on a connection of its own; wait() returns on a notification, on `stop`, or
+    after `timeout` (the poll, kept as a safety net for a lost notification or a dropped connection)."""
+
+    SLICE = 0.2  # seconds: how soon a stop request is noticed while waiting
+
+    def __init__(self, stop: Callable[[], bool]):
+        self.stop = stop
+        self.conn = None
+
+    @classmethod
+    def available(cls) -> bool:
+        return connection.vendor == "postgresql"
+
+    def _connect(self):
+        if self.conn is None or self.conn.closed:
+            self.conn = connection.get_new_connection(connection.get_connection_params())
+            self.conn.autocommit = True
+            self.conn.execute(f"LISTEN {CHANNEL}")
+        return self.conn
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.stop():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                # list(): the generator holds the connection's lock until it is exhausted.
+                if list(self._connect().notifies(timeout=min(self.SLICE, left), stop_after=1)):
+                    list(self.conn.notifies(timeout=0))  # one round handles all that arrived meanwhile
+                    return True
+            except Exception as exc:  # the database went away: poll until it is back
+                log.warning("worker: LISTEN connection lost (%s); polling", exc)
+                self.close()
+                time.sleep(min(self.SLICE, max(left, 0)))
+        return False
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
 
 
 @dataclass(frozen=True)

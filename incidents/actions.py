@@ -233,6 +233,27 @@ def do_update_location(
     return case
 
 
+def do_set_place_words(
+    incident: Incident | int, words: str, *, province_code: str = "", district_code: str = "", actor=None
+) -> Incident:
+    """The reporter could not send a pin and wrote where they are: the words become the case's address
+    (a pin sent later replaces them), with the province and district they name when they name one
+    (geo.resolve_words). A case with a pin keeps it; the words are then on the timeline only. Locks."""
+    with locked(incident) as case:
+        previous = {"address": case.address, "province_code": case.province_code}
+        fields = []
+        if case.latitude is None:
+            case.address = words[:1000]
+            fields.append("address")
+            if province_code:
+                case.province_code, case.district_code = province_code, district_code
+                fields += ["province_code", "district_code"]
+        if fields:
+            save_case(case, fields)
+        record(case, "place_words", actor=actor, data={"words": words[:500], "previous": previous})
+    return case
+
+
 def do_attach_file(
     incident: Incident, message: Message | None, *, name: str, content: bytes, content_type: str
 ) -> Attachment:
@@ -269,6 +290,25 @@ def do_mark_reporter_unreachable(reporter: Reporter, *, at=None) -> Reporter:
     return reporter
 
 
+def do_set_safe_contact(reporter: Reporter, on: bool, *, by: str, actor=None, incident: Incident | None = None) -> bool:
+    """Mark a reporter *safe contact only when they write first* (DESIGN §4b), or lift it: then nothing is
+    pushed to them and every outbound text is neutral (incidents.line.outbox). `by` is "reporter" (their
+    answer on LINE) or "operator". Logged on the timeline of each of their open cases and of `incident`.
+    Locks the reporter's row. Returns whether anything changed."""
+    with transaction.atomic():
+        reporter = Reporter.objects.select_for_update().get(pk=reporter.pk)
+        if reporter.safe_contact_only == on:
+            return False
+        reporter.safe_contact_only = on
+        reporter.save(update_fields=["safe_contact_only"])
+        cases = {case.pk: case for case in reporter.incidents.open()}
+        if incident is not None:
+            cases.setdefault(incident.pk, incident)
+        for case in cases.values():
+            record(case, "safe_contact", actor=actor, data={"on": on, "by": by})
+    return True
+
+
 def do_mark_reporter_reachable(reporter: Reporter) -> Reporter:
     """The reporter followed the OA again."""
     with transaction.atomic():
@@ -280,6 +320,17 @@ def do_mark_reporter_reachable(reporter: Reporter) -> Reporter:
                 record(incident, "reporter_reachable")
     reporter.refresh_from_db(fields=["is_reachable", "unreachable_since"])
     return reporter
+
+
+def do_record_delivery_uncertain(message: Message, error: str) -> None:
+    """A reply LINE may have delivered (no answer came back): shown on the case, for an operator to decide."""
+    if message.incident_id is None:
+        return
+    record(
+        message.incident,
+        "delivery_uncertain",
+        data={"message_id": message.pk, "error": error[:500], "text": message.text[:200]},
+    )
 
 
 def do_record_delivery_failure(message: Message, error: str) -> None:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from incidents.models import Attachment, Incident, IncidentEvent, LineEvent, Message, Reporter
+from incidents.models import Attachment, Incident, IncidentEvent, Message
 
 
 class EventInline(admin.TabularInline):
@@ -38,10 +38,7 @@ class IncidentAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Reporter)
-class ReporterAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "language", "is_reachable", "safe_contact_only", "false_report_count"]
-    search_fields = ["display_name", "line_user_id"]
+# Reporter and LineEvent pages (personal data, every view logged) are in privacy/admin.py.
 
 
 @admin.register(Message)
@@ -52,16 +49,3 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Attachment)
-
-
-@admin.register(LineEvent)
-class LineEventAdmin(admin.ModelAdmin):
-    """The LINE inbox: pending events older than a minute mean no worker runs; failed ones need a look."""
-
-    list_display = ["received_at", "kind", "user_id", "state", "attempts", "is_redelivery"]
-    list_filter = ["state", "kind", "is_redelivery"]
-    search_fields = ["webhook_event_id", "user_id"]
-    readonly_fields = [f.name for f in LineEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False

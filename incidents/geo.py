@@ -162,3 +162,85 @@ def resolve(latitude: float | None, longitude: float | None, address: str = "") 
         if near_province == province_code:
             district_code = near_district
     return province_code, district_code
+
+
+# --- Resolving a place the reporter wrote in words ("หอพักแถว ม.เชียงใหม่", "อ.ฝาง") ----------------------
+#
+# A reporter who cannot send a pin writes where they are. Thai has no spaces, and several province and
+# district names are everyday words too ("เลย" = "at all", "ตาก" = "to dry", "สองพี่น้อง" = "two
+# siblings"), so words are read more cautiously than a LINE address: a province by its name (the short
+# ones that are everyday words only after จ./จังหวัด), a district only when marked (อ./อำเภอ/เขต) or,
+# when the reporter answered "where are you?", by a name of four letters or more.
+
+_EVERYDAY_PROVINCE_NAMES = frozenset({"เลย", "ตาก", "แพร่"})
+_PROVINCE_MARKS = ("จังหวัด", "จ.")
+_DISTRICT_MARKS = ("อำเภอ", "อ.", "เขต")
+_MUEANG = "เมือง"
+
+
+def _latin_pattern(name: str) -> re.Pattern:
+    words = [re.escape(w) for w in re.split(r"[\s\-]+", name.lower()) if w]
+    return re.compile(r"(?<![a-z])" + r"[\s\-]*".join(words) + r"(?![a-z])")
+
+
+@lru_cache(maxsize=1)
+def _word_provinces() -> list[tuple[str, re.Pattern | None, str]]:
+    """(Thai name or alias, Latin pattern or None, code), longest Thai names first."""
+    rows: list[tuple[str, re.Pattern | None, str]] = []
+    for p in provinces():
+        rows.append((p.name_th, _latin_pattern(p.name_en) if p.name_en else None, p.code))
+    rows += [("กทม", None, "10"), ("กรุงเทพ", _latin_pattern("bangkok"), "10")]
+    return sorted(rows, key=lambda row: -len(row[0]))
+
+
+@lru_cache(maxsize=1)
+def _all_districts() -> list[tuple[str, str, str]]:
+    """(Thai name without the เขต prefix, district code, province code) of all 928 districts."""
+    return [
+        (d.name_th.removeprefix("เขต"), d.code, p.code) for p in provinces() for d in districts(p.code) if d.name_th
+    ]
+
+
+def _province_in_words(thai: str, latin: str) -> str:
+    for name, pattern, code in _word_provinces():
+        if name in _EVERYDAY_PROVINCE_NAMES:
+            if any(mark + name in thai for mark in _PROVINCE_MARKS):
+                return code
+        elif name in thai:
+            return code
+        if pattern is not None and pattern.search(latin):
+            return code
+    return ""
+
+
+def _district_in_words(thai: str, province_code: str, *, answer: bool) -> tuple[str, str]:
+    candidates = [row for row in _all_districts() if not province_code or row[2] == province_code]
+    marked = [row for row in candidates if any(mark + row[0] in thai for mark in _DISTRICT_MARKS)]
+    if province_code and not marked and any(mark + _MUEANG in thai for mark in _DISTRICT_MARKS):
+        marked = [row for row in candidates if row[0].startswith(_MUEANG)]
+    found = marked or ([row for row in candidates if len(row[0]) >= 4 and row[0] in thai] if answer else [])
+    found.sort(key=lambda row: -len(row[0]))
+    if not found:
+        return "", ""
+    longest = [row for row in found if len(row[0]) == len(found[0][0])]
+    if len({row[2] for row in longest}) > 1:
+        return "", ""  # the same name in two provinces: say nothing rather than the wrong one
+    return longest[0][1], longest[0][2]
+
+
+def resolve_words(text: str, *, answer: bool = False) -> tuple[str, str]:
+    """(province_code, district_code) of a place named in a reporter's own words; ("", "") when the
+    words name none. `answer`: the words answer "where are you?" (a bare district name then counts)."""
+    if not (text or "").strip():
+        return "", ""
+    if _POSTAL_CODE.search(text):
+        province_code, district_code = _from_address(text)
+        if province_code:
+            return province_code, district_code
+    thai = re.sub(r"\s+", "", text)
+    latin = text.lower()
+    province_code = _province_in_words(thai, latin)
+    district_code, district_province = _district_in_words(thai, province_code, answer=answer)
+    if not province_code:
+        province_code = district_province
+    return province_code, district_code

@@ -70,13 +70,17 @@ class Reporter(models.Model):
     conversation_state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("first contact"), default=timezone.now)
     last_seen_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    # Set when retention or an erasure request replaced the identity and free text with a marker
+    # (privacy.retention); the row stays so the dashboard's figures keep their reporter counts.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reporter")
         verbose_name_plural = _("reporters")
 
     def __str__(self) -> str:
-        return self.display_name or self.line_user_id or f"reporter {self.pk}"
+        # Never the name or the LINE id: str() ends up in admin lists, logs and error pages.
+        return f"reporter {self.pk}"
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -109,7 +113,8 @@ class Incident(models.Model):
         verbose_name=_("reporter"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # A reporter can be erased on request (privacy.subject): the case stays, without who reported it.
+        on_delete=models.SET_NULL,
         related_name="incidents",
     )
     duplicate_of = models.ForeignKey(
@@ -122,6 +127,10 @@ class Incident(models.Model):
     )
     referred_to = models.CharField(_("referred to"), max_length=8, choices=Hotline.choices, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
+    # A supervisor's legal hold (privacy.holds): retention and erasure leave the case's photos and its
+    # reporter alone while it is set.
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
+    legal_hold_reason = models.TextField(_("legal hold reason"), blank=True)
 
     # An operator's claim (DESIGN §4c): visible to all, expires when they go away.
     claimed_by = models.ForeignKey(
@@ -247,6 +256,9 @@ class Message(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         WITHHELD = "withheld", _("Withheld (safe contact)")
+        # The reply reached LINE but its answer did not come back: perhaps delivered. Never sent again by
+        # itself (a push would double it); an operator may resend (incidents.line.outbox.resend).
+        UNCERTAIN = "uncertain", _("Delivery uncertain")
 
     reporter = models.ForeignKey(Reporter, on_delete=models.CASCADE, related_name="messages")
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")

@@ -24,11 +24,13 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from ess.models import Role
 from ess.roles import CONSOLE_ROLES, province_scope, role_of
-from incidents.actions import do_transition, locked, record, save_case
+from incidents.actions import do_set_safe_contact, do_transition, locked, record, save_case
 from incidents.errors import ActionRefused, ClaimHeld, InvalidInput, NotAllowed, StaleIncident
+from incidents.line import texts
 from incidents.models import Category, Hotline, Incident, Language, Priority, Reporter, Status
 
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -44,43 +46,29 @@ RELATED_CATEGORIES: dict[str, frozenset[str]] = {
 DUPLICATE_RADIUS_KM = 2.0
 DUPLICATE_WINDOW = timedelta(hours=6)
 
-# What the reporter is told when the case is referred. Sent on LINE in the reporter's own language (from
-# their LINE profile), so these are explicit tables, not gettext. Neutral wording: the preview may be read
-# by someone else (DESIGN §4b).
-REFERRAL_MESSAGES: dict[str, dict[str, str]] = {
-    Hotline.POLICE_191: {
-        Language.THAI: "เรื่องของท่านต้องให้ตำรวจดำเนินการโดยตรง กรุณาโทร 191 (ตลอด 24 ชั่วโมง) หากอยู่ในอันตรายขอให้โทรทันที",
-        Language.ENGLISH: "Your report needs the police directly. Please call 191 (24 hours). "
-        "If you are in danger, call now.",
-    },
-    Hotline.MEDICAL_1669: {
-        Language.THAI: "เรื่องของท่านต้องการความช่วยเหลือทางการแพทย์ กรุณาโทร 1669 (ตลอด 24 ชั่วโมง)",
-        Language.ENGLISH: "Your report needs medical help. Please call 1669 (24 hours).",
-    },
-    Hotline.SOCIAL_1300: {
-        Language.THAI: "เจ้าหน้าที่สายด่วน 1300 ของกระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์จะช่วยท่านได้ "
-        "กรุณาโทร 1300 (ตลอด 24 ชั่วโมง ไม่มีค่าใช้จ่าย)",
-        Language.ENGLISH: "The ministry's 1300 hotline can help you with this. Please call 1300 "
-        "(24 hours, free of charge).",
-    },
+# What the reporter is told when the case is referred, in their own language (Reporter.language, from
+# their LINE profile). Neutral wording: the preview may be read by someone else (DESIGN §4b).
+REFERRAL_MESSAGES = {
+    Hotline.POLICE_191: pgettext_lazy(
+        "LINE", "Your report needs the police directly. Please call 191 (24 hours). If you are in danger, call now."
+    ),
+    Hotline.MEDICAL_1669: pgettext_lazy(
+        "LINE", "Your report needs medical help. Please call 1669 (24 hours). If a life is in danger, call 191."
+    ),
+    Hotline.SOCIAL_1300: pgettext_lazy(
+        "LINE", "The ministry's 1300 hotline can help you with this. Please call 1300 (24 hours, free of charge)."
+    ),
 }
-
-
 # What a safe-contact reporter gets instead (their phone's notification preview may be read by the person
 # hurting them): the number only, no subject.
-REFERRAL_NEUTRAL: dict[str, dict[str, str]] = {
-    hotline: {
-        Language.THAI: f"ติดต่อได้ที่หมายเลข {hotline} ตลอด 24 ชั่วโมง",
-        Language.ENGLISH: f"You can call {hotline} at any time.",
-    }
-    for hotline in Hotline.values
-}
+REFERRAL_NEUTRAL = pgettext_lazy("LINE", "You can call {number} at any time.")
 LINE_TEXT_LIMIT = 5000  # characters in one LINE text message
 
 
 def referral_message(hotline: str, language: str, *, neutral: bool = False) -> str:
-    table = (REFERRAL_NEUTRAL if neutral else REFERRAL_MESSAGES)[hotline]
-    return table.get(language, table[Language.THAI])
+    if neutral:
+        return texts.render(language, REFERRAL_NEUTRAL).format(number=hotline)
+    return texts.render(language, REFERRAL_MESSAGES[hotline])
 
 
 def _send(case: Incident, actor, text: str, *, neutral_text: str | None = None):
@@ -539,6 +527,19 @@ def cancel(incident: Incident | int, actor, reason: str, *, expected_version: in
             extra_fields={"claimed_by": None, "claim_expires_at": None},
         )
         _tell_cancelled(case, actor)
+    return case
+
+
+def set_safe_contact(incident: Incident | int, actor, on: bool, *, expected_version: int | None = None) -> Incident:
+    """The operator's one-click switch for the case's reporter: safe contact only when they write first
+    (no pushes, neutral texts), or not. Logged on the timeline (actions.do_set_safe_contact)."""
+    with _acting(incident, actor, expected_version, must_be_open=False) as (case, fields):
+        if case.reporter_id is None:
+            raise InvalidInput(_("Case %(ref)s has no reporter on LINE.") % {"ref": case.reference})
+        if fields:
+            save_case(case, fields)
+        do_set_safe_contact(case.reporter, on, by="operator", actor=actor, incident=case)
+    case.reporter.refresh_from_db(fields=["safe_contact_only"])
     return case
 
 

@@ -21,9 +21,12 @@ log = logging.getLogger(__name__)
 class LineError(Exception):
     """A call to LINE failed. `status` is the HTTP status (None: no answer: timeout, refused)."""
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, *, maybe_delivered: bool = False):
         super().__init__(message)
         self.status = status
+        # The request reached LINE and no answer came back (read timeout, connection dropped mid-answer):
+        # LINE may have acted on it. A refused or never-made connection is not that.
+        self.maybe_delivered = maybe_delivered
 
     @property
     def retryable(self) -> bool:
@@ -70,7 +73,14 @@ def _call(what: str, fn, *args, **kwargs):
         body = exc.body if isinstance(exc.body, str) else (exc.body or b"").decode("utf-8", "replace")
         raise LineError(f"{what}: HTTP {exc.status} {body[:300]}", status=exc.status) from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise LineError(f"{what}: {type(exc).__name__}: {exc}") from exc
+        raise LineError(f"{what}: {type(exc).__name__}: {exc}", maybe_delivered=_sent_unanswered(exc)) from exc
+
+
+def _sent_unanswered(exc: BaseException) -> bool:
+    reason = getattr(exc, "reason", None) or exc  # MaxRetryError wraps the cause
+    if isinstance(reason, urllib3.exceptions.ConnectTimeoutError | urllib3.exceptions.NewConnectionError):
+        return False
+    return isinstance(reason, urllib3.exceptions.ReadTimeoutError | urllib3.exceptions.ProtocolError | TimeoutError)
 
 
 def _messages(messages: list[dict]) -> list:

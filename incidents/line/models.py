@@ -3,6 +3,7 @@
 Imported by incidents.models, so these are models of the `incidents` app.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,15 @@ class LineEvent(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # A failed event is a report nobody may lose (incidents.line.failures): it stays on the console until
+    # someone opens a case from it (or it is retried and goes through).
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("LINE event")

@@ -24,8 +24,12 @@ import uuid
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ess import worker
+from ess.roles import CONSOLE_ROLES, province_scope, role_of
 from incidents import actions
+from incidents.errors import ActionRefused, NotAllowed
 from incidents.line import client, texts
 from incidents.models import Incident, Message, Reporter
 
@@ -63,6 +67,7 @@ def queue(
     now = now or timezone.now()
     key = retry_key or uuid.uuid4()
     rows = []
+    transaction.on_commit(worker.wake)
     for index, payload in enumerate(messages):
         if index and index % MAX_BATCH == 0:
             # LINE takes at most 5 messages a request: the rest go in further batches, by push.
@@ -72,7 +77,7 @@ def queue(
             incident=incident,
             direction=OUT,
             kind=Message.Kind.TEXT if payload.get("type") == "text" else Message.Kind.OTHER,
-            text=payload.get("text", ""),
+            text=payload.get("text") or payload.get("altText", ""),  # a carousel shows as its alt text
             payload=payload,
             delivery=QUEUED,
             sent_by=sent_by,
@@ -215,6 +220,8 @@ def _finish(batch: list[Message], delivery: str, *, error: str = "", now: dt.dat
             message.save(update_fields=fields)
             if delivery == Message.Delivery.FAILED:
                 actions.do_record_delivery_failure(message, error)
+            elif delivery == Message.Delivery.UNCERTAIN:
+                actions.do_record_delivery_uncertain(message, error)
 
 
 def _retry_later(batch: list[Message], error: str, now: dt.datetime, *, drop_token: bool = False) -> None:
@@ -248,6 +255,11 @@ def send_batch(key: uuid.UUID, now: dt.datetime | None = None) -> str:
         try:
             client.reply(token, payloads)
         except client.LineError as exc:
+            if exc.maybe_delivered:
+                # LINE may have delivered it: a retry would find the token used and push it again (a
+                # double). Marked uncertain, visibly; an operator may resend.
+                _finish(batch, Message.Delivery.UNCERTAIN, error=str(exc), now=now)
+                return "uncertain"
             if exc.retryable:
                 _retry_later(batch, str(exc), now)
                 return "retry"
@@ -302,3 +314,26 @@ def send_status_update(incident: Incident, *, sent_by=None) -> Message | None:
     return send_to_reporter(
         reporter, text, incident=incident, sent_by=sent_by, neutral_text=texts.say(language, "neutral_notice")
     )
+
+
+def resend(message_pk: int, actor, *, now: dt.datetime | None = None) -> Message:
+    """An operator decided a message whose delivery is uncertain must go out again: it is pushed anew
+    (a new retry key: LINE cannot tell it from the first, so the reporter may see it twice)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_pk, direction=OUT).first()
+        if message is None or message.delivery != Message.Delivery.UNCERTAIN:
+            raise ActionRefused(_("Only a message whose delivery is uncertain can be resent."))
+        if role_of(actor) not in CONSOLE_ROLES:
+            raise NotAllowed(_("Your role does not allow working on cases."))
+        scope = province_scope(actor)
+        if scope is not None and (message.incident is None or message.incident.province_code not in scope):
+            raise NotAllowed(_("This message belongs to a case outside the provinces you cover."))
+        message.delivery, message.reply_token, message.reply_deadline = QUEUED, "", None
+        message.retry_key, message.attempts, message.next_attempt_at = uuid.uuid4(), 0, now
+        message.save(
+            update_fields=["delivery", "reply_token", "reply_deadline", "retry_key", "attempts", "next_attempt_at"]
+        )
+        if message.incident_id is not None:
+            actions.record(message.incident, "delivery_resent", actor=actor, data={"message_id": message.pk})
+    return message

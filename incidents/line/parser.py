@@ -9,6 +9,9 @@ import base64
 import hashlib
 import hmac
 import json
+import math
+import re
+import time
 from dataclasses import dataclass, field
 
 
@@ -29,26 +32,128 @@ def signature_is_valid(body: bytes, header: str | None, channel_secret: str) -> 
     return hmac.compare_digest(expected, header.strip().encode("ascii", "replace"))
 
 
-def parse_body(body: bytes) -> list[dict]:
-    """The events of a webhook body, each checked for the fields we store; BadWebhook otherwise."""
+# What a stored event may hold. LINE's own limits are far lower (a text is at most 5,000 characters, an id
+# 33–64); anything beyond these is not LINE's doing and is cut, never refused.
+MAX_DEPTH = 20
+MAX_STRING = 20_000
+MAX_KEY = 200
+MAX_INT_DIGITS = 20
+# LINE's timestamp in milliseconds must be a date Python and PostgreSQL can hold (years 1970 to 9999).
+MAX_TIMESTAMP_MS = 253_402_300_799_999
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+_STRUCTURE = re.compile(r'["\[\]{}]')
+
+
+def _number(text: str) -> int | None:
+    # Python refuses to read an int of more than 4,300 digits (ValueError); no LINE field needs 20.
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else None
+
+
+def _real(text: str) -> float | None:
+    value = float(text)
+    return value if math.isfinite(value) else None  # 1e999 reads as inf, which no database stores
+
+
+def _loads(text: str):
+    return json.loads(text, parse_int=_number, parse_float=_real, parse_constant=lambda _: None)
+
+
+def _shallow(text: str, max_depth: int = MAX_DEPTH) -> str:
+    """The JSON text with every array or object nested deeper than `max_depth` replaced by null, found by
+    one iterative scan (json.loads recurses and fails on deep nesting, losing the whole body)."""
+    out, depth, cut_at, kept_from, at = [], 0, 0, 0, 0
+    while match := _STRUCTURE.search(text, at):
+        char, at = match.group(), match.end()
+        if char == '"':
+            while True:  # to the closing quote, not counting escaped ones
+                close = text.find('"', at)
+                if close < 0:
+                    return text  # an unterminated string: let json.loads say what is wrong
+                before = close - 1
+                while before >= at and text[before] == "\\":
+                    before -= 1
+                at = close + 1
+                if (close - 1 - before) % 2 == 0:
+                    break
+        elif char in "[{":
+            depth += 1
+            if depth > max_depth and not cut_at:
+                out.append(text[kept_from : match.start()] + "null")
+                cut_at = depth
+        else:
+            if cut_at and depth == cut_at:
+                cut_at, kept_from = 0, at
+            depth -= 1
+    if not cut_at:
+        out.append(text[kept_from:])
+    return "".join(out)
+
+
+def clean(value, depth: int = 0):
+    """A JSON value as we store it: NUL and lone surrogates out (PostgreSQL's jsonb refuses both), strings
+    cut to MAX_STRING, nothing deeper than MAX_DEPTH."""
+    if isinstance(value, str):
+        if _UNSAFE.search(value):
+            value = _UNSAFE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
+        return value[:MAX_STRING]
+    if depth >= MAX_DEPTH and isinstance(value, dict | list):
+        return None
+    if isinstance(value, dict):
+        return {clean(str(key))[:MAX_KEY]: clean(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clean(item, depth + 1) for item in value]
+    return value
+
+
+def _derived_id(event: dict) -> str:
+    """An id for an event whose webhookEventId is missing or unusable: the same event redelivered gets the
+    same one (the delivery context, which changes on redelivery, is left out)."""
+    same = {key: value for key, value in event.items() if key != "deliveryContext"}
+    digest = hashlib.sha256(json.dumps(same, sort_keys=True, default=str).encode("utf-8", "replace")).hexdigest()
+    return "x" + digest[:40]
+
+
+def read_stored_event(raw, received_ms: int) -> dict | None:
+    """One event as it will be stored, whatever LINE (or a bug) put in it; None when it is not an object.
+
+    What cannot be used is replaced, never refused: an unusable webhookEventId by one derived from the
+    event, a missing type by "unknown", a timestamp that is not a plausible date by the time we received it
+    (the original stays in the payload as `originalTimestamp`)."""
+    if not isinstance(raw, dict):
+        return None
+    event = clean(raw)
+    event_id, kind, timestamp = event.get("webhookEventId"), event.get("type"), event.get("timestamp")
+    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 64:
+        event["webhookEventId"] = _derived_id(event)
+    if not isinstance(kind, str) or not kind:
+        event["type"] = "unknown"
+    else:
+        event["type"] = kind[:32]
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int) or not 0 <= timestamp <= MAX_TIMESTAMP_MS:
+        event["originalTimestamp"] = str(timestamp)[:40]
+        event["timestamp"] = received_ms
+    return event
+
+
+def parse_body(body: bytes, received_ms: int | None = None) -> list[dict]:
+    """The events of a webhook body, each made storable (read_stored_event); BadWebhook only when nothing
+    in it can be read — not JSON, no events list, or no event that is an object."""
+    received_ms = received_ms if received_ms is not None else int(time.time() * 1000)
+    text = body.decode("utf-8", "replace")
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        try:
+            data = _loads(text)
+        except RecursionError:
+            data = _loads(_shallow(text))
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
         raise BadWebhook(f"not JSON: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise BadWebhook("no events list")
-    events = data["events"]
-    for event in events:
-        if not isinstance(event, dict):
-            raise BadWebhook("an event is not an object")
-        event_id, kind, timestamp = event.get("webhookEventId"), event.get("type"), event.get("timestamp")
-        if not isinstance(event_id, str) or not event_id or len(event_id) > 64:
-            raise BadWebhook("an event has no webhookEventId")
-        if not isinstance(kind, str) or not kind or len(kind) > 32:
-            raise BadWebhook("an event has no type")
-        if not isinstance(timestamp, int) or isinstance(timestamp, bool):
-            raise BadWebhook("an event has no timestamp")
-    return events
+    events = [read_stored_event(raw, received_ms) for raw in data["events"]]
+    readable = [event for event in events if event is not None]
+    if len(readable) < len(events) and not readable:
+        raise BadWebhook("no event is an object")
+    return readable
 
 
 def user_id_of(event: dict) -> str:

@@ -5,17 +5,22 @@ import logging
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from PIL import Image
 
-from ess.roles import CONSOLE_ROLES, province_scope, role_required
-from incidents.line import inbox, parser
+from ess.roles import CONSOLE_ROLES, province_scope, role_of, role_required
+from incidents.errors import ActionRefused
+from incidents.line import failures, inbox, outbox, parser
 from incidents.models import Attachment
+from privacy import access
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +37,9 @@ async def webhook(request: HttpRequest) -> HttpResponse:
       (the events are rows) and survives a worker crash.
     - The signature is checked over the raw body bytes, first. A missing or wrong signature is 401
       and nothing is stored; LINE does not retry 4xx, and a forger learns nothing.
-    - A body that is not a LINE webhook is 400, a huge one 413 (checked before reading it).
+    - A body that is not a LINE webhook is 400, a huge one 413 (checked before reading it). 400 only when
+      nothing in it can be read: a malformed event is cleaned and stored (parser.parse_body), never
+      answered with 500, which LINE would retry with the same body forever, good events and all.
     - `{"events": []}` (the console's "Verify" button) is 200.
     - A redelivered event (same webhookEventId) is acknowledged with 200 and ignored: the unique
       constraint makes the second INSERT a no-op, so retries never double a case or an answer.
@@ -88,6 +95,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     scope = province_scope(request.user)
     if scope is not None and item.incident.province_code not in scope:
         raise Http404
+    access.record(request, access.Field.THUMBNAIL if request.GET.get("thumb") else access.Field.PHOTO, attachment=item)
     if request.GET.get("thumb") and item.content_type.startswith("image/"):
         response = _thumbnail(item)
     else:
@@ -95,3 +103,65 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- LINE messages that could not be processed (incidents.line.failures) ----------------------------------
+
+
+@role_required(*CONSOLE_ROLES)
+@require_GET
+def failures_alert(request: HttpRequest) -> HttpResponse:
+    """The console's alert line (htmx, polled): empty when nothing waits."""
+    context = {"waiting_count": failures.count_waiting(), "uncertain_count": failures.count_uncertain(request.user)}
+    return render(request, "line/failures.html#alert", context)
+
+
+@role_required(*CONSOLE_ROLES)
+@require_GET
+def failures_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "line/failures.html",
+        {
+            "reports": failures.waiting(),
+            "uncertain": failures.uncertain_messages(request.user),
+            "can_retry": role_of(request.user) in failures.SUPERVISOR_ROLES,
+        },
+    )
+
+
+@role_required(*CONSOLE_ROLES)
+@require_POST
+def failure_open_case(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        incident = failures.open_case(pk, request.user)
+    except ActionRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("line:failures")
+    messages.success(request, _("Case %(ref)s opened from the LINE message.") % {"ref": incident.reference})
+    return redirect(f"{reverse('console:home')}?case={incident.pk}")
+
+
+@role_required(*CONSOLE_ROLES)
+@require_POST
+def failure_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        failures.retry(pk, request.user)
+    except ActionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The LINE message goes through the worker again."))
+    return redirect("line:failures")
+
+
+@role_required(*CONSOLE_ROLES)
+@require_POST
+def message_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """The operator chose to send again a message whose delivery is uncertain (it may arrive twice)."""
+    try:
+        outbox.resend(pk, request.user)
+    except ActionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The message is sent again."))
+    return redirect("line:failures")

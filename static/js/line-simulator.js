@@ -68,7 +68,7 @@
       const data = await response.json();
       (data.messages || []).forEach(function (item) {
         const message = item.message || {};
-        bubble(message.text || "[" + message.type + "]", "bot");
+        bubble(message.text || message.altText || "[" + message.type + "]", "bot");
         showQuickReply((message.quickReply || {}).items);
       });
       seen = data.count || seen;

@@ -321,7 +321,8 @@ def test_the_panel_shows_a_reporters_photo_through_the_staff_only_view(op_client
     photo = Attachment(incident=case, message=message, content_type="image/jpeg")
     photo.file.save("p.jpg", ContentFile(b"\xff\xd8\xff"))
     body = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
-    assert f'src="/attachments/{photo.pk}/"' in body
+    # The preview is the (blurred) thumbnail; the link opens the photo itself (#13: minimum exposure).
+    assert f'href="/attachments/{photo.pk}/"' in body and f'src="/attachments/{photo.pk}/?thumb=1"' in body
 
 
 def test_the_timeline_reads_in_words(op_client, operator):

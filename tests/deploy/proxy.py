@@ -54,6 +54,7 @@ def render_nginx(folder: Path, *, https_port: int, http_port: int, upstream_port
         (f"/etc/letsencrypt/live/{DOMAIN}/fullchain.pem", str(cert)),
         (f"/etc/letsencrypt/live/{DOMAIN}/privkey.pem", str(key)),
         ("/var/www/letsencrypt", str(folder / "tmp")),
+        ("/var/log/nginx/ess.access.log", str(folder / "access.log")),
         (f"server_name {DOMAIN};", "server_name 127.0.0.1;"),
     ]
     for old, new in replacements:

@@ -10,7 +10,10 @@ from tests.line import later
 
 USER = "U" + "5" * 32
 OTHER = "U" + "6" * 32
-T = reporter_updates.MESSAGES
+
+
+def T(status: str, language: str, ref: str) -> str:
+    return reporter_updates.text_for(status, language, ref)
 
 
 def opened_case(line, user=USER):
@@ -35,8 +38,7 @@ def test_it_tells_the_reporter_each_milestone_once_in_thai(line, agencies, respo
     line.work(now=later(360))
     ref = case.reference
     assert _updates(line, USER, ref) == [
-        T[s][Language.THAI].format(ref=ref)
-        for s in (Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.RESOLVED)
+        T(s, Language.THAI, ref) for s in (Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.RESOLVED)
     ]
     assert (
         Message.objects.filter(incident=case, direction="out", delivery="sent", text__startswith="ความคืบหน้า").count()
@@ -50,7 +52,7 @@ def test_it_writes_in_english_to_a_reporter_whose_line_is_in_english(line, agenc
     assert case.reporter.language == Language.ENGLISH
     do_assign(case, [Pick(agencies["bkk"])])
     line.work(now=later(120))
-    assert _updates(line, USER, case.reference) == [T[Status.DISPATCHED][Language.ENGLISH].format(ref=case.reference)]
+    assert _updates(line, USER, case.reference) == [T(Status.DISPATCHED, Language.ENGLISH, case.reference)]
 
 
 def test_it_pushes_nothing_to_a_safe_contact_reporter_until_they_write(line, agencies):
@@ -65,7 +67,7 @@ def test_it_pushes_nothing_to_a_safe_contact_reporter_until_they_write(line, age
     assert Message.objects.filter(incident=case, delivery=Message.Delivery.WITHHELD).count() == 1
 
     line.say(line.text(USER, "ค่ะ"))  # they wrote first: the update goes out with the reply
-    assert _updates(line, USER, case.reference) == [T[Status.DISPATCHED][Language.THAI].format(ref=case.reference)]
+    assert _updates(line, USER, case.reference) == [T(Status.DISPATCHED, Language.THAI, case.reference)]
     assert len(line.platform.sent("/push")) == pushes
 
 
@@ -76,6 +78,6 @@ def test_it_gives_a_duplicates_reporter_the_masters_updates(line, agencies):
     do_transition(dup, Status.DUPLICATE, extra_fields={"duplicate_of": master})
     do_assign(master, [Pick(agencies["bkk"])])
     line.work(now=later(120))
-    expected = [T[Status.DISPATCHED][Language.THAI].format(ref=master.reference)]
+    expected = [T(Status.DISPATCHED, Language.THAI, master.reference)]
     assert _updates(line, USER, master.reference) == expected
     assert _updates(line, OTHER, master.reference) == expected

@@ -65,7 +65,7 @@ def test_it_tells_the_reporter_at_each_milestone_once(agencies, planned):
     do_complete(a, "done")
     sent = [(status, [u.text for u in updates]) for status, updates in planned if updates]
     assert [s for s, _ in sent] == [Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.RESOLVED]
-    assert sent[1][1] == [f"Update on {incident.reference}: staff are on their way to you."]
+    assert sent[1][1] == [f"Update on {incident.reference}: staff are on their way to the scene."]
 
 
 def test_it_sends_nothing_to_a_safe_contact_reporter(agencies):

@@ -13,6 +13,9 @@ from django.core.management.base import BaseCommand, CommandError
 from ess import worker
 
 log = logging.getLogger("ess.worker")
+# Seconds between rounds while idle when PostgreSQL wakes the worker (LISTEN/NOTIFY): the safety net for
+# what no one announces (back-offs coming due, acknowledgement deadlines).
+POLL_WITH_LISTEN = 1.0
 
 
 class Command(BaseCommand):
@@ -48,6 +51,13 @@ class Command(BaseCommand):
         log.info("worker started: %s", ", ".join(job.name for job in selected))
         if once:
             runner.run_once()
+        elif worker.Listener.available():
+            # Woken by the webhook's NOTIFY as soon as it commits; the poll is only a safety net.
+            listener = worker.Listener(stop=lambda: runner.stopping)
+            try:
+                runner.run_forever(max(interval, POLL_WITH_LISTEN), wait=listener.wait)
+            finally:
+                listener.close()
         else:
             runner.run_forever(interval, wait=woken.wait)
         log.info("worker stopped")

@@ -27,6 +27,7 @@ def send_photo(line, photo: bytes, preparing: int = 0) -> Message:
 
 def test_it_stores_a_photo_privately_and_attaches_it_to_the_case(line):
     line.say(line.tap(USER, texts.POSTBACK_CATEGORY + "threat"), line.pin(USER))
+    line.say(line.tap(USER, texts.POSTBACK_SAFE_YES))
     photo = jpeg()
     message = send_photo(line, photo)
     case = line.case_of(USER)
@@ -52,12 +53,13 @@ def test_it_tries_again_while_line_still_prepares_the_photo(line):
     assert Attachment.objects.count() == 1
 
 
-def test_it_keeps_a_photo_sent_before_the_case_and_fetches_it_once_the_case_exists(line):
-    photo = jpeg()
-    send_photo(line, photo)
-    assert not Attachment.objects.exists()
-    line.say(line.pin(USER))
-    assert Attachment.objects.get().incident == line.case_of(USER)
+def test_it_opens_a_case_from_a_photo_alone_and_fetches_the_photo_into_it(line):
+    send_photo(line, jpeg())
+    case = line.case_of(USER)
+    assert Attachment.objects.get().incident == case
+    created, question = line.texts_to(USER)
+    assert case.reference in created
+    assert question == texts.say("th", "ask_category_after_pin")  # what is happening? (then: where?)
 
 
 def serve_photo(line, user) -> Client:

@@ -70,9 +70,8 @@ def test_it_refuses_a_body_changed_after_signing(line):
         b"[]",
         b'{"destination": "U1"}',
         b'{"events": "nope"}',
-        b'{"events": [{"type": "message", "timestamp": 1}]}',
-        b'{"events": [{"type": "message", "webhookEventId": "01H", "timestamp": "soon"}]}',
         b'{"events": [42]}',
+        b'{"events": [42, "x", null]}',
     ],
 )
 def test_it_refuses_a_signed_body_that_is_not_a_line_webhook(line, body):
