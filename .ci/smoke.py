@@ -128,7 +128,7 @@ async def webhook_opens_a_case(session: aiohttp.ClientSession) -> None:
         "webhookEventId": uuid.uuid4().hex.upper()[:26],
         "deliveryContext": {"isRedelivery": False},
         "replyToken": reply_token,
-        # A pin alone is a report (DESIGN §4b): the case exists from the first substantive act.
+        # A pin alone is a report (docs/design.md §4b): the case exists from the first substantive act.
         "message": {
             "id": str(uuid.uuid4().int)[:18],
             "type": "location",

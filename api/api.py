@@ -13,6 +13,7 @@ from ninja.renderers import JSONRenderer
 from api.act import router as act_router
 from api.auth import BearerToken, StaffSession
 from api.errors import as_response_parts
+from api.referrals import router as referrals_router
 from api.tokens import find_token
 from api.views import router
 from ess.roles import is_staff_member
@@ -65,6 +66,7 @@ api = NinjaAPI(
 )
 api.add_router("/", router)
 api.add_router("/", act_router)
+api.add_router("/", referrals_router)  # follow-up referrals (ส่งต่อ)
 
 
 def _answer(request, status: int, body: dict, headers: dict | None = None):

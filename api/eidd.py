@@ -12,6 +12,7 @@ from django.utils import timezone
 from api.serialize import assignment_out
 from dispatch.scoping import visible_assignments, visible_events
 from incidents.models import Category, Incident, Status
+from referrals.export import referral_section
 
 FORMAT = "ess-eidd-like/1"
 INCIDENT_TYPE_CODE_LIST = "urn:th:go:m-society:ess:incident-type:1"
@@ -148,5 +149,7 @@ def export_case(case: Incident, user, *, now=None) -> dict:
             ],
             "notes": notes_of(events),
             "outcome": case.outcome or None,
+            # The follow-up hand-off (ส่งต่อ): who owns the follow-up, its tasks and outcome.
+            "referrals": referral_section(case, user),
         },
     }

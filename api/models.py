@@ -67,7 +67,7 @@ class ApiToken(models.Model):
 
 class ApiCall(models.Model):
     """One call to /api/: who (token name or staff username), what, the answer, and whether reporter
-    identity was in it (DESIGN §4b: every view of it is logged)."""
+    identity was in it (docs/design.md §4b: every view of it is logged)."""
 
     token = models.ForeignKey(ApiToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls")
     token_name = models.CharField(_("token"), max_length=100, blank=True)

@@ -111,7 +111,7 @@ def get_case(
         if not can_see_reporter_identity(user):
             raise Forbidden(_("Your role may not see who reported a case."))
         if case.reporter_id:
-            # The same record the console writes when an operator reveals the reporter (DESIGN §4b).
+            # The same record the console writes when an operator reveals the reporter (docs/design.md §4b).
             actions.record(case, "identity_viewed", actor=user, data={"via": "api"})
             access.record(request, access.Field.IDENTITY, case=case)
     return serialize.case_detail(request, case, user, with_reporter=include_reporter)

@@ -11,19 +11,18 @@ from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef
 from django.db.models.functions import Replace
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dispatch import presence
-from dispatch import timeline as dispatch_timeline
 from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Responder
 from dispatch.scoping import visible_incidents
 from ess.roles import province_scope
-from incidents import actions, triage
+from incidents import actions, timeline, triage
 from incidents.models import (
     OPEN_STATUSES,
     Attachment,
     Category,
+    EventKind,
     Incident,
     IncidentEvent,
     Message,
@@ -32,9 +31,9 @@ from incidents.models import (
 )
 
 QUEUE_LIMIT = 200
-OPENED = "opened"  # the timeline event of the first time a case's panel is opened on a console
+OPENED = EventKind.OPENED  # the first time a case's panel is opened on a console
 WAITING_STATUSES = (Status.NEW, Status.TRIAGED)  # the centre still has to act (console.js mirrors the order)
-# Each open status waits for one step; its clock, its label and its target (#15 item 7). The targets are
+# Each open status waits for one step; its clock, its label and its target. The targets are
 # the dashboard's SLA settings (SLA_*_MINUTES, every one counted from the report's arrival, as the
 # dashboard's milestones count them); the clock shows the time spent in the step, or for the agency's
 # acknowledgement the time left. A row turns amber at half the target and red past it.
@@ -108,8 +107,8 @@ class QueueFilters:
 
 
 def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Incident]:
-    """The operator's queue (DESIGN §4c): the viewer's own claimed cases pinned at the top ("my cases",
-    #15 item 5: claiming must not drop a case off screen); then unclaimed before others' claims; cases
+    """The operator's queue (docs/design.md §4c): the viewer's own claimed cases pinned at the top ("my cases",
+    claiming must not drop a case off screen); then unclaimed before others' claims; cases
     waiting for the centre (new, triaged) before those with help already on the way; then highest
     priority, then oldest.
 
@@ -150,7 +149,7 @@ def queue_cases(user, filters: QueueFilters | None = None, now=None) -> list[Inc
 
 
 def search_condition(q: str) -> Q:
-    """What the queue's search box finds (#15 item 10): a substring of the reference, the description or
+    """What the queue's search box finds : a substring of the reference, the description or
     the address, of anything the reporter wrote on the chat, of an operator's note, of the reporter's
     name, or the digits of their phone. Substrings, not words: Thai is written without spaces, so full-text
     search would miss "ทุบตี" inside "กำลังทุบตีภรรยา". ILIKE on PostgreSQL (a pg_trgm index serves it
@@ -295,7 +294,7 @@ def responder_positions(user) -> list[dict]:
 
 
 def staff_load(user) -> list[dict]:
-    """Operators on a console now and how many open cases each holds a live claim on (DESIGN §4c)."""
+    """Operators on a console now and how many open cases each holds a live claim on (docs/design.md §4c)."""
     now = timezone.now()
     online = presence.online("console", now).select_related("user")
     people = {p.user_id: p.user for p in online}
@@ -368,99 +367,6 @@ def reporter_words(case: Incident, messages: list[Message] | None = None, limit:
     return words[:limit]
 
 
-def _label(choices, value) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
 def describe_event(event: IncidentEvent) -> str:
-    """One timeline line, in the operator's language. Dispatch's own kinds are worded by #5's
-    dispatch.timeline.describe()."""
-    dispatch_line = dispatch_timeline.describe(event)
-    if dispatch_line is not None:
-        return dispatch_line
-    data = event.data or {}
-    kind = event.kind
-    if kind == "created":
-        return _("Case opened (%(source)s)") % {"source": data.get("source", "")}
-    if kind == "status":
-        text = _("Status: %(from)s → %(to)s") % {
-            "from": _label(Status, event.from_status) if event.from_status else "—",
-            "to": _label(Status, event.to_status),
-        }
-        for key, title in (
-            ("reason", _("reason")),
-            ("outcome", _("outcome")),
-            ("hotline", _("hotline")),
-            ("master", _("master")),
-        ):
-            if data.get(key):
-                text += f" · {title}: {data[key]}"
-        return text
-    if kind == "claimed":
-        return _("Claimed")
-    if kind == "released":
-        return _("Claim released")
-    if kind == "claim_taken_over":
-        return _("Claim taken over from %(user)s") % {"user": data.get("from") or "—"}
-    if kind == "triage":
-        parts = []
-        if "category" in data:
-            parts.append(
-                _("category %(old)s → %(new)s")
-                % {"old": _label(Category, data["category"][0]), "new": _label(Category, data["category"][1])}
-            )
-        if "priority" in data:
-            parts.append(_("priority P%(old)s → P%(new)s") % {"old": data["priority"][0], "new": data["priority"][1]})
-        return _("Triage: %(changes)s") % {"changes": ", ".join(parts)}
-    if kind == "note":
-        return _("Note: %(text)s") % {"text": data.get("text", "")}
-    if kind == "duplicate_merged":
-        return _("Case %(ref)s merged into this one as a duplicate") % {"ref": data.get("duplicate", "")}
-    if kind == "message":
-        text = data.get("text") or _label(Message.Kind, data.get("kind", "other"))
-        if data.get("direction") == Message.Direction.OUT:
-            return _("To the reporter: %(text)s") % {"text": text}
-        return _("From the reporter: %(text)s") % {"text": text}
-    if kind == "attachment":
-        return _("Photo or file received")
-    if kind == "location":
-        return _("The reporter sent a new location")
-    if kind == "safe_contact":
-        who = _("the reporter") if data.get("by") == "reporter" else _("an operator")
-        if data.get("on"):
-            return _("Safe contact only when they write first: set by %(who)s") % {"who": who}
-        return _("Safe contact lifted (messages may be sent first) by %(who)s") % {"who": who}
-    if kind == "place_words":
-        return _("The reporter wrote where they are: %(words)s") % {"words": data.get("words", "")}
-    if kind == "category":
-        return _("Category: %(old)s → %(new)s") % {
-            "old": _label(Category, data.get("from", "")),
-            "new": _label(Category, data.get("to", "")),
-        }
-    if kind == "reporter_unreachable":
-        return _("The reporter blocked ESS on LINE: messages no longer arrive")
-    if kind == "reporter_reachable":
-        return _("The reporter follows ESS on LINE again")
-    if kind == "delivery_failed":
-        return _("A message to the reporter could not be delivered: %(error)s") % {"error": data.get("error", "")}
-    if kind == "delivery_uncertain":
-        return _("A reply to the reporter may not have arrived (LINE did not answer); it is not sent again by itself")
-    if kind == "delivery_resent":
-        return _("The reply whose delivery was uncertain was sent again")
-    if kind == "handed_over":
-        return _("Claim handed over from %(from)s to %(to)s") % {"from": data.get("from") or "—", "to": data.get("to")}
-    if kind == OPENED:
-        return _("Opened on the console")
-    if kind == "identity_viewed":
-        return _("Reporter identity viewed")
-    if kind == "legal_hold":
-        text = _("Legal hold placed") if data.get("on") else _("Legal hold lifted")
-        return f"{text} · {_('reason')}: {data.get('reason', '')}"
-    if kind == "media_purged":
-        return _("Photos deleted (retention)")
-    if kind in ("anonymised", "reporter_erased"):
-        return _("Reporter anonymised (retention or erasure request)")
-    return kind.replace("_", " ")
+    """One timeline line, in the operator's language (the registry of incidents.timeline)."""
+    return timeline.describe(event)

@@ -21,7 +21,7 @@ from ess.roles import CONSOLE_ROLES, role_required
 from incidents import actions, geo, triage
 from incidents.errors import ActionRefused, InvalidInput
 from incidents.lifecycle import can_transition
-from incidents.models import Category, Hotline, Incident, Priority, Status
+from incidents.models import Category, EventKind, Hotline, Incident, Priority, Status
 from privacy import access
 
 
@@ -204,8 +204,8 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @role_required(*CONSOLE_ROLES)
 @require_POST
 def reveal_reporter(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show the reporter's identity in the panel; every view of it is logged on the timeline (DESIGN §4b)."""
+    """Show the reporter's identity in the panel; every view of it is logged on the timeline (docs/design.md §4b)."""
     case = _case_for(request, pk)
     if case.reporter_id:
-        actions.record(case, "identity_viewed", actor=request.user)
+        actions.record(case, EventKind.IDENTITY_VIEWED, actor=request.user)
     return render(request, "console/index.html#panel", _panel_context(request, case, show_identity=True))

@@ -18,7 +18,7 @@ from django.utils import timezone
 from dashboard.models import ExportRecord
 from ess.models import Role
 from incidents import geo
-from incidents.models import Category, Incident, IncidentEvent, Priority, Status
+from incidents.models import Category, EventKind, Incident, IncidentEvent, Priority, Status
 
 BOM = "\ufeff"
 # OWASP's list (= + - @, tab, carriage return), checked on the first character that is not blank, after
@@ -129,7 +129,11 @@ def _bulk_events(export: ExportRecord, pks: Iterable[int], user) -> None:
     for pk in pks:
         batch.append(
             IncidentEvent(
-                incident_id=pk, actor=user, kind="identity_exported", created_at=now, data={"export_id": export.pk}
+                incident_id=pk,
+                actor=user,
+                kind=EventKind.IDENTITY_EXPORTED,
+                created_at=now,
+                data={"export_id": export.pk},
             )
         )
         if len(batch) >= CHUNK:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ExportRecord(models.Model):
-    """Who exported which case list, when, and whether it carried reporters' identity (DESIGN §4b).
+    """Who exported which case list, when, and whether it carried reporters' identity (docs/design.md §4b).
     An export with identity also writes an "identity_exported" timeline event on each case in it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, FloatField, Func, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractHour, Floor
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Agency, Assignment, Responder
+from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Agency, Assignment, AssignmentStatus, Responder
 from dispatch.presence import online_user_ids
 from ess.models import Role, StaffProfile
 from incidents import geo
@@ -87,10 +87,9 @@ class Milestone:
     # Open statuses in which a case has not reached this milestone yet.
     waiting_in: tuple[str, ...]
     setting: str
-    default_minutes: int
 
     def target(self) -> timedelta:
-        return timedelta(minutes=getattr(settings, self.setting, self.default_minutes))
+        return timedelta(minutes=getattr(settings, self.setting))  # the defaults are in ess/settings.py
 
 
 _ORDER = list(OPEN_STATUSES)  # new, triaged, dispatched, acknowledged, en_route, on_scene
@@ -101,9 +100,9 @@ def _before(status: str) -> tuple[str, ...]:
 
 
 MILESTONES: tuple[Milestone, ...] = (
-    Milestone("triage", "triaged_at", _("Received → triaged"), _before(Status.TRIAGED), "SLA_TRIAGE_MINUTES", 10),
+    Milestone("triage", "triaged_at", _("Received → triaged"), _before(Status.TRIAGED), "SLA_TRIAGE_MINUTES"),
     Milestone(
-        "dispatch", "dispatched_at", _("Received → dispatched"), _before(Status.DISPATCHED), "SLA_DISPATCH_MINUTES", 30
+        "dispatch", "dispatched_at", _("Received → dispatched"), _before(Status.DISPATCHED), "SLA_DISPATCH_MINUTES"
     ),
     Milestone(
         "acknowledge",
@@ -111,14 +110,19 @@ MILESTONES: tuple[Milestone, ...] = (
         _("Received → acknowledged"),
         _before(Status.ACKNOWLEDGED),
         "SLA_ACKNOWLEDGE_MINUTES",
-        45,
     ),
-    Milestone(
-        "on_scene", "on_scene_at", _("Received → on scene"), _before(Status.ON_SCENE), "SLA_ON_SCENE_MINUTES", 90
-    ),
-    Milestone("resolve", "resolved_at", _("Received → resolved"), tuple(_ORDER), "SLA_RESOLVE_MINUTES", 24 * 60),
+    Milestone("on_scene", "on_scene_at", _("Received → on scene"), _before(Status.ON_SCENE), "SLA_ON_SCENE_MINUTES"),
+    Milestone("resolve", "resolved_at", _("Received → resolved"), tuple(_ORDER), "SLA_RESOLVE_MINUTES"),
 )
 MILESTONE_BY_KEY = {m.key: m for m in MILESTONES}
+# The step's own name, for narrow tables where "Received → …" is understood.
+STEP_NAMES = {
+    "triage": _("Triage"),
+    "dispatch": _("Dispatch"),
+    "acknowledge": _("Acknowledge"),
+    "on_scene": _("On scene"),
+    "resolve": _("Resolve"),
+}
 
 # The milestone an open case in each status is waiting for (its deadline is that milestone's target).
 NEXT_MILESTONE = {
@@ -342,6 +346,13 @@ def _unclaimed(now: datetime) -> Q:
     return Q(claimed_by__isnull=True) | Q(claim_expires_at__isnull=True) | Q(claim_expires_at__lte=now)
 
 
+def _without_agency() -> Q:
+    """No agency is on the case: no assignment waiting, acknowledged, en route or on scene. (A claim by an
+    operator is not help on the way: a claimed case with no agency still counts.)"""
+    active = Assignment.objects.filter(incident=OuterRef("pk"), status__in=ACTIVE_ASSIGNMENT_STATUSES)
+    return ~Exists(active)
+
+
 # --- Figures --------------------------------------------------------------------------------------
 
 
@@ -558,7 +569,8 @@ def agency_times(scope, period: Period, filters: Filters = Filters()) -> list[di
 
 
 def backlog(scope, filters: Filters = Filters(), now: datetime | None = None, oldest: int = 5) -> dict:
-    """Open cases now (whenever received): by status × age band, overdue, and the oldest unclaimed."""
+    """Open cases now (whenever received): by status × age band, overdue, the steps they wait for, and the
+    oldest with no agency on them."""
     now = now or timezone.now()
     open_qs = scoped(scope, filters).filter(status__in=OPEN_STATUSES)
     aggs = {"n": Count("id"), "overdue": Count("id", filter=_overdue(now))}
@@ -580,22 +592,41 @@ def backlog(scope, filters: Filters = Filters(), now: datetime | None = None, ol
                 "bands": [{"key": k, "n": row[k]} for k in AGE_BAND_KEYS],
             }
         )
-    oldest_unclaimed = list(
-        open_qs.filter(_unclaimed(now))
-        .order_by("received_at", "id")
-        .values("id", "reference", "status", "priority", "province_code", "received_at")[:oldest]
+    no_agency = open_qs.filter(_without_agency())
+    oldest_without_agency = list(
+        no_agency.order_by("received_at", "id").values(
+            "id", "reference", "status", "priority", "category", "province_code", "received_at", "claimed_by_id"
+        )[:oldest]
     )
-    for case in oldest_unclaimed:
+    for case in oldest_without_agency:
         case["age_seconds"] = (now - case["received_at"]).total_seconds()
         case["status_label"] = Status(case["status"]).label
+        case["category_label"] = Category(case["category"]).label if case["category"] in Category.values else ""
         case["province"] = geo.province_name(case["province_code"])
+    # The step each open case waits for (its next milestone), how many wait and how many are past target.
+    by_status = {r["status"]: r for r in rows}
+    steps = []
+    for m in MILESTONES:
+        waiting_in = [s for s, key in NEXT_MILESTONE.items() if key == m.key]
+        steps.append(
+            {
+                "key": m.key,
+                "label": m.label,
+                "name": STEP_NAMES[m.key],
+                "target_minutes": int(m.target().total_seconds() // 60),
+                "waiting": sum(by_status[s]["n"] for s in waiting_in),
+                "overdue": sum(by_status[s]["overdue"] for s in waiting_in),
+            }
+        )
     return {
         "rows": rows,
         "total": sum(r["n"] for r in rows),
         "overdue": sum(r["overdue"] for r in rows),
         "band_totals": [sum(r["bands"][i]["n"] for r in rows) for i in range(len(AGE_BANDS))],
         "bands": [{"key": k, "label": label} for k, label, _lo, _hi in AGE_BANDS],
-        "oldest_unclaimed": oldest_unclaimed,
+        "steps": steps,
+        "without_agency": no_agency.count(),
+        "oldest_without_agency": oldest_without_agency,
     }
 
 
@@ -627,6 +658,9 @@ class QueueTrend:
     @property
     def warning(self) -> bool:
         return self.growing or self.unstaffed
+
+
+NAMES_SHOWN = 30
 
 
 def staffing(scope, filters: Filters = Filters(), now: datetime | None = None) -> dict:
@@ -693,9 +727,16 @@ def staffing(scope, filters: Filters = Filters(), now: datetime | None = None) -
         open_now=counts["open"],
         threshold=settings.DASHBOARD_QUEUE_GROWTH_WARNING,
     )
+    # Who is on duty, by name (the supervisor's question is "who", not only "how many"): capped, so a
+    # national view of hundreds of responders stays one query and one line.
+    people = on_duty.select_related("user", "agency").order_by("agency__name", "user__first_name", "user__username")
+    responder_names = [
+        {"name": r.user.get_full_name() or r.user.get_username(), "agency": r.agency.name} for r in people[:NAMES_SHOWN]
+    ]
     return {
         "operators_online": len(operators),
-        "operator_names": sorted(p.user.get_username() for p in operators) if len(operators) <= 20 else [],
+        "operator_names": sorted(p.user.get_full_name() or p.user.get_username() for p in operators)[:NAMES_SHOWN],
+        "responder_names": responder_names,
         "responders_on_duty": responders,
         "responders_by_province": [
             {"province_code": c, "province": geo.province_name(c), "n": n} for c, n in sorted(by_province.items())
@@ -734,6 +775,48 @@ def daily_summary(scope, day: date, filters: Filters = Filters(), now: datetime 
     }
 
 
+DAILY_CASES_SHOWN = 300
+
+
+def daily_cases(scope, day: date, filters: Filters = Filters(), limit: int | None = None) -> dict:
+    """The day's cases for the printed summary, oldest first, with the agencies sent and the time each step
+    took: two queries whatever the number of cases (the list is capped; the CSV has them all)."""
+    limit = limit or DAILY_CASES_SHOWN
+    qs = received(scope, Period(day, day), filters)
+    rows = list(
+        qs.order_by("received_at", "id").values(
+            "id",
+            "reference",
+            "received_at",
+            "province_code",
+            "category",
+            "priority",
+            "status",
+            "triaged_at",
+            "dispatched_at",
+            "on_scene_at",
+            "resolved_at",
+        )[:limit]
+    )
+    agencies: dict[int, list[str]] = {}
+    for incident_id, name in (
+        Assignment.objects.filter(incident_id__in=[r["id"] for r in rows])
+        .exclude(status__in=[AssignmentStatus.DECLINED, AssignmentStatus.CANCELLED])
+        .order_by("assigned_at", "id")
+        .values_list("incident_id", "agency__name")
+    ):
+        agencies.setdefault(incident_id, []).append(name)
+    for r in rows:
+        r["province"] = geo.province_name(r["province_code"])
+        r["category_label"] = Category(r["category"]).label if r["category"] in Category.values else ""
+        r["status_label"] = Status(r["status"]).label
+        r["agencies"] = agencies.get(r["id"], [])
+        for m in ("triage", "dispatch", "on_scene", "resolve"):
+            reached = r[MILESTONE_BY_KEY[m].field]
+            r[f"to_{m}"] = (reached - r["received_at"]).total_seconds() if reached else None
+    return {"rows": rows, "total": qs.count() if len(rows) >= limit else len(rows), "limit": limit}
+
+
 # --- The cases behind a figure --------------------------------------------------------------------
 
 
@@ -747,6 +830,8 @@ def cases_behind(
     band: str | None = None,
     overdue: bool = False,
     unclaimed: bool = False,
+    no_agency: bool = False,
+    step: str | None = None,
     hour: int | None = None,
     day: date | None = None,
     late: str | None = None,
@@ -759,7 +844,10 @@ def cases_behind(
     qs = received(scope, period, filters) if period is not None else scoped(scope, filters)
     if status:
         qs = qs.filter(status=status)
-    if open_only or band or overdue or unclaimed:
+    if step in MILESTONE_BY_KEY:
+        # Open cases waiting for this step now (their next milestone).
+        qs = qs.filter(status__in=[s for s, key in NEXT_MILESTONE.items() if key == step])
+    if open_only or band or overdue or unclaimed or no_agency:
         qs = qs.filter(status__in=OPEN_STATUSES)
     if band:
         for key, _label, low, high in AGE_BANDS:
@@ -771,6 +859,8 @@ def cases_behind(
         qs = qs.filter(_overdue(now))
     if unclaimed:
         qs = qs.filter(_unclaimed(now))
+    if no_agency:
+        qs = qs.filter(_without_agency())
     if hour is not None:
         qs = qs.annotate(bkk_hour=ExtractHour("received_at", tzinfo=BANGKOK)).filter(bkk_hour=hour)
     if day is not None:

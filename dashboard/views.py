@@ -23,6 +23,7 @@ from dashboard.templatetags.dashboard import be_date, duration, percent
 from ess.roles import DASHBOARD_ROLES, EXPORT_ROLES, province_scope, role_of, role_required
 from incidents import geo
 from incidents.models import Category, Hotline, Status
+from incidents.references import BUDDHIST_ERA_OFFSET
 from privacy import access
 
 RANGES = {"today": 1, "7d": 7, "30d": 30}
@@ -53,8 +54,23 @@ class Query:
 
 
 def _date(value: str | None) -> date | None:
+    """ISO dates (2026-11-29, the English date picker) or day/month/year as written in Thailand, the year
+    in the Buddhist era (29/11/2569) or, failing that, AD (29/11/2026)."""
+    if not value:
+        return None
+    value = value.strip()
     try:
-        return date.fromisoformat(value) if value else None
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    parts = value.replace("-", "/").replace(".", "/").split("/")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    day, month, year = (int(p) for p in parts)
+    if year >= 2400:
+        year -= BUDDHIST_ERA_OFFSET
+    try:
+        return date(year, month, day)
     except ValueError:
         return None
 
@@ -147,15 +163,19 @@ def _cached_period_figures(q: Query, now) -> dict:
 def _figures(request: HttpRequest, q: Query) -> dict:
     now = timezone.now()
     figures = _cached_period_figures(q, now)
+    sla = stats.sla(figures["total"])
+    backlog = stats.backlog(q.scope, q.filters, now)
+    for step, period_sla in zip(backlog["steps"], sla, strict=True):
+        step["percent"] = period_sla["percent"]
     return {
         **figures,
         "q": q,
         "now": now,
         "national_view": q.scope is None or len(q.scope) > 1,
-        "sla": stats.sla(figures["total"]),
+        "sla": sla,
         "milestones": stats.MILESTONES,
         "agency_spans": list(stats.AGENCY_SPAN_LABELS.items()),
-        "backlog": stats.backlog(q.scope, q.filters, now),
+        "backlog": backlog,
         "staffing": stats.staffing(q.scope, q.filters, now),
         "hotlines": Hotline.choices,
         "cases_url": reverse("dashboard:cases") + "?" + q.querystring,
@@ -191,7 +211,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 # --- The cases behind a figure --------------------------------------------------------------------
 
-FACET_KEYS = ("when", "status", "open", "band", "overdue", "unclaimed", "hour", "day", "late", "referred_to", "agency")
+FACET_KEYS = (
+    "when",
+    "status",
+    "open",
+    "band",
+    "overdue",
+    "unclaimed",
+    "no_agency",
+    "step",
+    "hour",
+    "day",
+    "late",
+    "referred_to",
+    "agency",
+)
 
 
 def _facets(get: QueryDict) -> dict:
@@ -200,13 +234,20 @@ def _facets(get: QueryDict) -> dict:
         facets["status"] = get["status"]
     if get.get("band") in stats.AGE_BAND_KEYS:
         facets["band"] = get["band"]
-    for flag, name in (("open", "open_only"), ("overdue", "overdue"), ("unclaimed", "unclaimed")):
+    for flag, name in (
+        ("open", "open_only"),
+        ("overdue", "overdue"),
+        ("unclaimed", "unclaimed"),
+        ("no_agency", "no_agency"),
+    ):
         if get.get(flag) == "1":
             facets[name] = True
     if get.get("hour", "").isdigit() and 0 <= int(get["hour"]) <= 23:
         facets["hour"] = int(get["hour"])
     if _date(get.get("day")):
         facets["day"] = _date(get["day"])
+    if get.get("step") in stats.MILESTONE_BY_KEY:
+        facets["step"] = get["step"]
     if get.get("late") in stats.MILESTONE_BY_KEY:
         facets["late"] = get["late"]
     if get.get("referred_to") in Hotline.values:
@@ -271,6 +312,9 @@ def daily(request: HttpRequest) -> HttpResponse:
     day = _date(request.GET.get("day")) or stats.bangkok_today()
     with stats.analytic_queries():
         summary = stats.daily_summary(q.scope, day, q.filters)
+        cases = stats.daily_cases(q.scope, day, q.filters)
+    day_params = [("range", "custom"), ("from", day.isoformat()), ("to", day.isoformat())]
+    day_params += [("province", p) for p in q.filters.provinces]
     return render(
         request,
         "dashboard/daily.html",
@@ -278,6 +322,8 @@ def daily(request: HttpRequest) -> HttpResponse:
             "q": q,
             "day": day,
             "summary": summary,
+            "cases": cases,
+            "cases_csv": reverse("dashboard:export") + "?" + urlencode(day_params),
             "generated": timezone.now(),
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),

@@ -227,6 +227,7 @@ def seed_agencies() -> int:
                 "latitude": lat,
                 "longitude": lng,
                 "phone": phone,
+                "is_national": kind == AgencyKind.HOTLINE_1300,
             },
         )
         # The national 1300 centre takes cases from every province.

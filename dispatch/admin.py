@@ -10,8 +10,8 @@ class AgencyAreaInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "province_code", "phone", "is_active"]
-    list_filter = ["kind", "is_active"]
+    list_display = ["name", "code", "kind", "province_code", "phone", "is_active", "is_national"]
+    list_filter = ["kind", "is_active", "is_national"]
     search_fields = ["name", "name_en", "code"]
     inlines = [AgencyAreaInline]
 

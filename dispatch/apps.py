@@ -10,6 +10,7 @@ class DispatchConfig(AppConfig):
     def ready(self) -> None:
         from dispatch import assignments, deadlines
         from dispatch import metrics as dispatch_metrics
+        from dispatch import timeline as _timeline  # noqa: F401 (registers the agencies' timeline lines)
         from ess import metrics, worker
         from incidents import actions
 

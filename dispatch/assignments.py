@@ -24,10 +24,11 @@ from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Agency, Assignment, Assi
 from ess import live
 from ess.models import Role
 from ess.roles import CONSOLE_ROLES, role_of
+from incidents import geo
 from incidents.actions import do_transition, locked, record, save_case
 from incidents.errors import ActionRefused, NotAllowed
 from incidents.lifecycle import can_transition
-from incidents.models import Incident, Status
+from incidents.models import EventKind, Incident, Status
 from incidents.triage import check_reach, claim_fields
 
 A = AssignmentStatus
@@ -116,6 +117,20 @@ def _check_claim(case: Incident, actor) -> None:
         save_case(case, claim_fields(case, actor, timezone.now()))
 
 
+def _check_covers(agency: Agency, case: Incident) -> None:
+    """An agency is sent only to cases in the areas it covers, unless it is national: it would read the
+    case, its messages and photos (every entry point refuses it here, whatever its form offered)."""
+    if not agency.covers(case):
+        raise NotAllowed(
+            _("%(agency)s does not cover %(area)s, where case %(ref)s is.")
+            % {
+                "agency": agency.name,
+                "area": geo.district_name(case.district_code) or geo.province_name(case.province_code) or "—",
+                "ref": case.reference,
+            }
+        )
+
+
 def target_case_status(assignments) -> str:
     """The status the case should have, given all its assignments (see the module docstring)."""
     live_ones = [a.status for a in assignments if a.status in ACTIVE_ASSIGNMENT_STATUSES]
@@ -180,6 +195,7 @@ def do_assign(
             seen.add(pick.agency.pk)
             if not pick.agency.is_active:
                 raise ActionRefused(_("%(agency)s is not active.") % {"agency": pick.agency.name})
+            _check_covers(pick.agency, case)
             if pick.responder is not None and pick.responder.agency_id != pick.agency.pk:
                 raise ActionRefused(
                     _("%(person)s does not work for %(agency)s.")
@@ -209,7 +225,7 @@ def do_assign(
                     _("%(agency)s is already assigned to case %(ref)s.")
                     % {"agency": pick.agency.name, "ref": case.reference}
                 ) from None
-            _event(case, assignment, "assigned", actor=actor)
+            _event(case, assignment, EventKind.ASSIGNED, actor=actor)
             created.append(assignment)
         _follow(case, actor=actor, now=now)
     return created
@@ -227,7 +243,7 @@ def _move(
     reason: str = "",
     outcome: str = "",
     now=None,
-    kind: str = "assignment",
+    kind: str = EventKind.ASSIGNMENT,
 ) -> Assignment:
     assignment_id = getattr(assignment, "pk", assignment)
     incident_id = Assignment.objects.values_list("incident_id", flat=True).get(pk=assignment_id)
@@ -291,7 +307,7 @@ def raise_alert(
     _event(
         case,
         assignment,
-        "dispatch_alert",
+        EventKind.DISPATCH_ALERT,
         actor=actor,
         data={"why": why, "level": level, "reason": assignment.reason, **(data or {})},
     )
@@ -353,8 +369,11 @@ def do_reassign(assignment: Assignment | int, pick: Pick, reason: str, *, actor=
             old.responder = pick.responder
             old.version += 1
             old.save(update_fields=["responder", "version"])
-            _event(case, old, "responder_changed", actor=actor, data={"reason": reason.strip()})
+            _event(case, old, EventKind.RESPONDER_CHANGED, actor=actor, data={"reason": reason.strip()})
             return old
+        if not pick.agency.is_active:
+            raise ActionRefused(_("%(agency)s is not active.") % {"agency": pick.agency.name})
+        _check_covers(pick.agency, case)
         if case.assignments.filter(agency=pick.agency, status__in=ACTIVE_ASSIGNMENT_STATUSES).exists():
             raise ActionRefused(
                 _("%(agency)s is already assigned to case %(ref)s.")
@@ -364,11 +383,13 @@ def do_reassign(assignment: Assignment | int, pick: Pick, reason: str, *, actor=
         old.reason = _("Reassigned to %(agency)s: %(reason)s") % {"agency": pick.agency.name, "reason": reason.strip()}
         old.version += 1
         old.save(update_fields=["status", "ended_at", "reason", "version"])
-        _event(case, old, "reassigned", actor=actor, data={"to_agency": pick.agency.code, "reason": reason.strip()})
+        _event(
+            case, old, EventKind.REASSIGNED, actor=actor, data={"to_agency": pick.agency.code, "reason": reason.strip()}
+        )
         new = Assignment.objects.create(
             incident=case, agency=pick.agency, responder=pick.responder, assigned_by=_user(actor), assigned_at=now
         )
-        _event(case, new, "assigned", actor=actor, data={"reassigned_from": old.agency.code})
+        _event(case, new, EventKind.ASSIGNED, actor=actor, data={"reassigned_from": old.agency.code})
         _follow(case, actor=actor, now=now)
     return new
 
@@ -395,7 +416,7 @@ def do_stand_down(incident: Incident | int, reason: str, *, actor=None, now=None
             a.status, a.ended_at, a.reason = A.CANCELLED, now, reason.strip()
             a.version += 1
             a.save(update_fields=["status", "ended_at", "reason", "version"])
-            _event(case, a, "stand_down", actor=actor, data={"from": from_status, "reason": a.reason})
+            _event(case, a, EventKind.STAND_DOWN, actor=actor, data={"from": from_status, "reason": a.reason})
     return live_ones
 
 

@@ -46,6 +46,7 @@ class Seed:
     province_code: str
     phone: str = ""
     covers: tuple[str, ...] = ()  # provinces covered whole; empty: its own province
+    national: bool = False  # takes cases from every province (Agency.is_national)
 
 
 def seeds() -> list[Seed]:
@@ -96,6 +97,7 @@ def seeds() -> list[Seed]:
             BANGKOK,
             phone="1300",
             covers=every_province,
+            national=True,
         )
     )
     return rows
@@ -122,6 +124,7 @@ def bootstrap() -> BootstrapResult:
                 "kind": seed.kind,
                 "province_code": seed.province_code,
                 "phone": seed.phone,
+                "is_national": seed.national,
             },
         )
         (result.created if created else result.existing).append(seed.code)

@@ -26,6 +26,14 @@ class Agency(models.Model):
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    is_national = models.BooleanField(
+        _("national"),
+        default=False,
+        help_text=_(
+            "Takes cases from every province (the national 1300 centre). Others take only the cases of "
+            "the areas they cover."
+        ),
+    )
 
     class Meta:
         verbose_name = _("agency")
@@ -38,6 +46,17 @@ class Agency(models.Model):
     @property
     def province_name(self) -> str:
         return geo.province_name(self.province_code)
+
+    def covers(self, incident: Incident) -> bool:
+        """May this agency be sent to the case: national, or one of its areas holds the case's district
+        (or its whole province)."""
+        if self.is_national:
+            return True
+        if not incident.province_code:
+            return False
+        return self.areas.filter(
+            Q(district_code="") | Q(district_code=incident.district_code or "-"), province_code=incident.province_code
+        ).exists()
 
 
 class AgencyArea(models.Model):

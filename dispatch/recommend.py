@@ -87,11 +87,12 @@ class Recommendation:
 
 
 def covering_agencies(incident: Incident, kind: str | None = None):
-    """Active agencies whose areas include the case's district (or its whole province)."""
+    """Active agencies whose areas include the case's district (or its whole province), and the national
+    ones (the same rule as Agency.covers, which the assign functions enforce)."""
     area = Q(areas__province_code=incident.province_code) & (
         Q(areas__district_code="") | Q(areas__district_code=incident.district_code or "-")
     )
-    qs = Agency.objects.filter(area, is_active=True)
+    qs = Agency.objects.filter(area | Q(is_national=True), is_active=True)
     if kind:
         qs = qs.filter(kind=kind)
     return qs.distinct()

@@ -1,7 +1,7 @@
 """What the reporter hears on LINE as help moves, in their language (from their LINE profile, not the
 browser): one neutral message per case milestone. Neutral means no category words and nothing that tells
 someone reading the phone's notification preview what happened — some reporters share a phone with the
-person hurting them (DESIGN.md §4b).
+person hurting them (docs/design.md §4b).
 
 `notify_reporters()` is the ONE entry point; dispatch.assignments calls it inside the transaction that
 moves the case, so a rolled-back change never messages anyone.
@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from incidents.actions import record
 from incidents.line import outbox, texts
-from incidents.models import Incident, Reporter, Status
+from incidents.models import EventKind, Incident, Reporter, Status
 
 # Case status reached → what the reporter is told ({ref}: the case reference they were given).
 MESSAGES = {
@@ -66,7 +66,7 @@ def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
     Writes a "reporter_update" timeline event saying who was told and who not.
 
     Precondition: called inside the action that moved the case, with the case locked."""
-    if status not in MESSAGES or incident.events.filter(kind="reporter_update", data__status=status).exists():
+    if status not in MESSAGES or incident.events.filter(kind=EventKind.REPORTER_UPDATE, data__status=status).exists():
         return []
     out = []
     for reporter in recipients(incident):
@@ -86,7 +86,7 @@ def notify_reporters(incident: Incident, status: str) -> list[PlannedUpdate]:
     if out:
         record(
             incident,
-            "reporter_update",
+            EventKind.REPORTER_UPDATE,
             data={
                 "status": status,
                 "sent": sum(u.sent for u in out),

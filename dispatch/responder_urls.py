@@ -10,4 +10,6 @@ urlpatterns = [
     path("photos/<int:pk>/", responder_views.photo, name="photo"),
     path("position/", responder_views.position, name="position"),
     path("duty/", responder_views.duty, name="duty"),
+    path("manifest.webmanifest", responder_views.manifest, name="manifest"),
+    path("sw.js", responder_views.service_worker, name="service_worker"),
 ]

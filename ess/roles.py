@@ -56,7 +56,7 @@ def province_scope(user) -> list[str] | None:
 
 def can_see_reporter_identity(user) -> bool:
     """Reporter identity (LINE id, name, phone) is for the staff who talk to the reporter and oversee
-    them (DESIGN §4b); responders get the place and the story, not who told it."""
+    them (docs/design.md §4b); responders get the place and the story, not who told it."""
     return role_of(user) in CONSOLE_ROLES
 
 

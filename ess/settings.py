@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "dispatch",
     "console",
     "dashboard",
+    "referrals",
+    "shifts",
     # Reporters' personal data: the access log, retention, data-subject requests (docs/privacy.md).
     "privacy",
     # The integration API; "ninja" only for its bundled Swagger UI static files (no CDN).

@@ -23,6 +23,8 @@ urlpatterns = [
     # The dispatch panel and its actions live under /console/ too; the console's case panel loads them.
     path("console/", include("console.dispatch_urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("referrals/", include("referrals.urls")),
+    path("shifts/", include("shifts.urls")),
     path("privacy/", include("privacy.urls")),
 ]
 

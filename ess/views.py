@@ -6,7 +6,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from redis import asyncio as aioredis
@@ -89,7 +89,3 @@ def home(request: HttpRequest) -> HttpResponse:
     if role == Role.SUPERVISOR:
         return redirect("dashboard:home")
     return redirect("console:home")
-
-
-def placeholder(request: HttpRequest, title: str) -> HttpResponse:
-    return render(request, "placeholder.html", {"title": title})

@@ -17,7 +17,17 @@ from ess import live
 from incidents import files, geo
 from incidents.errors import IllegalTransition, StaleIncident
 from incidents.lifecycle import MILESTONES, can_transition
-from incidents.models import Attachment, Category, Incident, IncidentEvent, Message, Priority, Reporter, Status
+from incidents.models import (
+    Attachment,
+    Category,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    Message,
+    Priority,
+    Reporter,
+    Status,
+)
 from incidents.references import next_reference
 
 
@@ -34,6 +44,18 @@ def locked(incident_or_pk, expected_version: int | None = None):
         if expected_version is not None and incident.version != expected_version:
             raise StaleIncident(incident.reference)
         yield incident
+
+
+def live_message(event: IncidentEvent, incident: Incident) -> dict:
+    """The one live message of a timeline event, as every group hears it (ess.live.publish): which case
+    changed and how, never its content (each screen re-reads what its viewer may see)."""
+    return {
+        "type": "incident.changed",
+        "event_id": event.pk,
+        "incident_id": incident.pk,
+        "kind": str(event.kind),
+        "province_code": incident.province_code,
+    }
 
 
 def record(
@@ -55,16 +77,7 @@ def record(
         to_status=to_status,
         data=data or {},
     )
-    live.publish(
-        [*live.groups_for_incident(incident.province_code), *extra_groups],
-        {
-            "type": "incident.changed",
-            "event_id": event.pk,
-            "incident_id": incident.pk,
-            "kind": kind,
-            "province_code": incident.province_code,
-        },
-    )
+    live.publish([*live.groups_for_incident(incident.province_code), *extra_groups], live_message(event, incident))
     return event
 
 
@@ -127,7 +140,7 @@ def do_create_incident(
             description=description,
             received_at=received_at,
         )
-        record(incident, "created", actor=actor, to_status=incident.status, data={"source": source})
+        record(incident, EventKind.CREATED, actor=actor, to_status=incident.status, data={"source": source})
     return incident
 
 
@@ -163,7 +176,7 @@ def do_transition(
             setattr(case, name, value)
             fields.append(name)
         save_case(case, fields)
-        record(case, "status", actor=actor, from_status=from_status, to_status=to_status, data=data)
+        record(case, EventKind.STATUS, actor=actor, from_status=from_status, to_status=to_status, data=data)
         if to_status in LEFT_DISPATCH and from_status not in LEFT_DISPATCH:
             for handler in _left_dispatch_handlers:
                 handler(case, from_status=from_status, actor=actor, data=data or {})
@@ -182,7 +195,7 @@ def do_attach_message(incident: Incident, message: Message) -> Message:
             message.save(update_fields=["incident"])
         record(
             incident,
-            "message",
+            EventKind.MESSAGE,
             actor=message.sent_by,
             data={
                 "message_id": message.pk,
@@ -202,7 +215,7 @@ def do_set_category(incident: Incident | int, category: str, *, actor=None) -> I
         previous = case.category
         case.category = category
         save_case(case, ["category"])
-        record(case, "category", actor=actor, data={"from": previous, "to": category})
+        record(case, EventKind.CATEGORY, actor=actor, data={"from": previous, "to": category})
     return case
 
 
@@ -229,7 +242,7 @@ def do_update_location(
         case.outside_thailand = not geo.in_thailand_box(latitude, longitude)
         case.province_code, case.district_code = province_code, district_code
         save_case(case, ["latitude", "longitude", "address", "outside_thailand", "province_code", "district_code"])
-        record(case, "location", actor=actor, data={"previous": previous})
+        record(case, EventKind.LOCATION, actor=actor, data={"previous": previous})
     return case
 
 
@@ -270,7 +283,7 @@ def do_attach_file(
         attachment.save()
         record(
             incident,
-            "attachment",
+            EventKind.ATTACHMENT,
             data={
                 "attachment_id": attachment.pk,
                 "content_type": clean.content_type,
@@ -293,7 +306,7 @@ def do_mark_reporter_unreachable(reporter: Reporter, *, at=None) -> Reporter:
         reporter.unreachable_since = at
         reporter.save(update_fields=["is_reachable", "unreachable_since"])
         for incident in reporter.incidents.open():
-            record(incident, "reporter_unreachable", data={"since": at.isoformat()})
+            record(incident, EventKind.REPORTER_UNREACHABLE, data={"since": at.isoformat()})
     return reporter
 
 
@@ -324,7 +337,7 @@ def do_mark_reporter_reachable(reporter: Reporter) -> Reporter:
         )
         if updated:
             for incident in reporter.incidents.open():
-                record(incident, "reporter_reachable")
+                record(incident, EventKind.REPORTER_REACHABLE)
     reporter.refresh_from_db(fields=["is_reachable", "unreachable_since"])
     return reporter
 
@@ -346,6 +359,25 @@ def do_record_delivery_failure(message: Message, error: str) -> None:
         return
     record(
         message.incident,
-        "delivery_failed",
+        EventKind.DELIVERY_FAILED,
         data={"message_id": message.pk, "error": error[:500], "text": message.text[:200]},
     )
+
+
+def do_set_flags(incident: Incident | int, changes: dict[str, bool], *, actor=None) -> Incident:
+    """Set or clear triage flags (child, elderly, disabled, …; they steer routing and follow-up referrals).
+    Flags not named in `changes` stay as they are. Locks the case; nothing is written when nothing changes."""
+    with locked(incident) as case:
+        flags = dict(case.flags) if isinstance(case.flags, dict) else {}
+        changed = {name: bool(value) for name, value in changes.items() if bool(flags.get(name)) != bool(value)}
+        if not changed:
+            return case
+        for name, value in changed.items():
+            if value:
+                flags[name] = True
+            else:
+                flags.pop(name, None)
+        case.flags = flags
+        save_case(case, ["flags"])
+        record(case, EventKind.FLAGS, actor=actor, data={"changed": changed})
+    return case

@@ -57,7 +57,7 @@ def province_choices() -> list[tuple[str, str]]:
     return [(p.code, _localised(p)) for p in sorted(provinces(), key=lambda p: p.name_th)]
 
 
-# --- Resolving a LINE pin to a province and district (DESIGN.md §4) --------------------------------
+# --- Resolving a LINE pin to a province and district (docs/design.md §4) --------------------------------
 
 _POSTAL_CODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
 _LEVEL_PREFIXES = ("amphoe", "khet", "changwat", "mueang")

@@ -1,4 +1,4 @@
-"""The case lifecycle, in one place (DESIGN.md §2).
+"""The case lifecycle, in one place (docs/design.md §2).
 
 new → triaged → dispatched → acknowledged → en_route → on_scene → resolved → closed, with the exits
 duplicate, false_report, referred and cancelled. `TRANSITIONS` is the whole rule; `MILESTONES` names the

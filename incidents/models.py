@@ -7,7 +7,7 @@ from incidents import geo
 
 
 class Category(models.TextChoices):
-    """The five kinds of case ESS takes; the Thai translations are the ministry's own words (DESIGN.md §1)."""
+    """The five kinds of case ESS takes; the Thai translations are the ministry's own words (docs/design.md §1)."""
 
     THREAT = "threat", _("Threatened with harm, or being harmed")
     CONFINEMENT = "confinement", _("Held or confined against their will")
@@ -50,7 +50,7 @@ class Language(models.TextChoices):
 
 
 class Reporter(models.Model):
-    """A citizen who reports through LINE. Identity is shown only to roles that need it (DESIGN §4b)."""
+    """A citizen who reports through LINE. Identity is shown only to roles that need it (docs/design.md §4b)."""
 
     line_user_id = models.CharField(_("LINE user id"), max_length=64, unique=True, null=True, blank=True)
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
@@ -132,7 +132,7 @@ class Incident(models.Model):
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     legal_hold_reason = models.TextField(_("legal hold reason"), blank=True)
 
-    # An operator's claim (DESIGN §4c): visible to all, expires when they go away.
+    # An operator's claim (docs/design.md §4c): visible to all, expires when they go away.
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("claimed by"),
@@ -192,21 +192,6 @@ class Incident(models.Model):
     def claim_is_active(self, now=None) -> bool:
         now = now or timezone.now()
         return bool(self.claimed_by_id and self.claim_expires_at and self.claim_expires_at > now)
-
-    def master(self) -> "Incident":
-        """The case this one was merged into (following a chain), or itself."""
-        case, seen = self, {self.pk}
-        while case.duplicate_of_id and case.duplicate_of_id not in seen:
-            case = case.duplicate_of
-            seen.add(case.pk)
-        return case
-
-    def reporters_to_inform(self) -> list["Reporter"]:
-        """Everyone who should hear of this case's progress: its reporter and the reporters of the
-        cases merged into it as duplicates (DESIGN §2: a duplicate's reporter gets the master's updates)."""
-        reporters = [self.reporter] if self.reporter_id else []
-        merged = Reporter.objects.filter(incidents__duplicate_of=self).exclude(pk=self.reporter_id).distinct()
-        return [*reporters, *merged]
 
 
 OPEN_STATUSES = (
@@ -315,6 +300,55 @@ class Attachment(models.Model):
         return self.file.name
 
 
+class EventKind(models.TextChoices):
+    """Every kind of timeline event. Each one's one-line description is in incidents.timeline (the kinds
+    of the LINE intake and the console's claim/triage actions there, the agencies' in dispatch.timeline)."""
+
+    # The case and its reporter (incidents)
+    CREATED = "created", _("case opened")
+    STATUS = "status", _("status changed")
+    CATEGORY = "category", _("category set by the reporter")
+    LOCATION = "location", _("new location")
+    MESSAGE = "message", _("message")
+    ATTACHMENT = "attachment", _("photo or file")
+    REPORTER_UNREACHABLE = "reporter_unreachable", _("reporter blocked the LINE account")
+    REPORTER_REACHABLE = "reporter_reachable", _("reporter follows the LINE account again")
+    DELIVERY_FAILED = "delivery_failed", _("message not delivered")
+    DELIVERY_UNCERTAIN = "delivery_uncertain", _("delivery uncertain")
+    DELIVERY_RESENT = "delivery_resent", _("reply sent again")
+    PLACE_WORDS = "place_words", _("place written by the reporter")
+    SAFE_CONTACT = "safe_contact", _("safe contact changed")
+    # The operators' work (incidents.triage)
+    CLAIMED = "claimed", _("claimed")
+    RELEASED = "released", _("claim released")
+    CLAIM_TAKEN_OVER = "claim_taken_over", _("claim taken over")
+    HANDED_OVER = "handed_over", _("claim handed over")
+    TRIAGE = "triage", _("triage")
+    NOTE = "note", _("internal note")
+    DUPLICATE_MERGED = "duplicate_merged", _("duplicate merged in")
+    IDENTITY_VIEWED = "identity_viewed", _("reporter identity viewed")
+    IDENTITY_EXPORTED = "identity_exported", _("reporter identity exported")
+    OPENED = "opened", _("opened on the console")
+    FLAGS = "flags", _("who is involved")
+    # Follow-up after the emergency (referrals)
+    REFERRAL_MADE = "referral_made", _("referred for follow-up")
+    REFERRAL_TASK_ADDED = "referral_task_added", _("follow-up task added")
+    REFERRAL_TASK_DONE = "referral_task_done", _("follow-up task done")
+    REFERRAL_CLOSED = "referral_closed", _("follow-up closed")
+    # Privacy (privacy.holds, privacy.retention)
+    LEGAL_HOLD = "legal_hold", _("legal hold")
+    MEDIA_PURGED = "media_purged", _("photos deleted")
+    ANONYMISED = "anonymised", _("reporter anonymised")
+    # The agencies (dispatch)
+    ASSIGNED = "assigned", _("agency assigned")
+    ASSIGNMENT = "assignment", _("assignment moved")
+    REASSIGNED = "reassigned", _("assignment handed on")
+    RESPONDER_CHANGED = "responder_changed", _("responder changed")
+    STAND_DOWN = "stand_down", _("agency stood down")
+    DISPATCH_ALERT = "dispatch_alert", _("dispatch alert")
+    REPORTER_UPDATE = "reporter_update", _("reporter told of progress")
+
+
 class IncidentEvent(models.Model):
     """The append-only timeline. Every change to a case writes one; ids increase, so a console that
     lost its websocket asks for everything after the last id it saw."""
@@ -323,7 +357,7 @@ class IncidentEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     data = models.JSONField(default=dict, blank=True)

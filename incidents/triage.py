@@ -5,7 +5,7 @@ the claim against the *locked* row, applies the change, writes the timeline and 
 A refusal raises an ActionRefused subclass whose message can be shown to the operator as it is; nothing
 is applied then.
 
-The claim (DESIGN §4c): a claimed case is worked by its holder only, until the claim expires
+The claim (docs/design.md §4c): a claimed case is worked by its holder only, until the claim expires
 (settings.CLAIM_TTL_SECONDS after the holder's last action). Acting on an unclaimed case claims it, so
 everyone sees at once who is on it. Supervisors may take a live claim over; anyone may after it expired.
 A case that leaves the open statuses drops its claim.
@@ -31,7 +31,7 @@ from ess.roles import CONSOLE_ROLES, province_scope, role_of
 from incidents.actions import do_set_safe_contact, do_transition, locked, record, save_case
 from incidents.errors import ActionRefused, ClaimHeld, InvalidInput, NotAllowed, StaleIncident
 from incidents.line import texts
-from incidents.models import Category, Hotline, Incident, Language, Priority, Reporter, Status
+from incidents.models import Category, EventKind, Hotline, Incident, Language, Priority, Reporter, Status
 
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
@@ -90,7 +90,7 @@ def referral_message(hotline: str, language: str, *, neutral: bool = False) -> s
 
 
 def _send(case: Incident, actor, text: str, *, neutral_text: str | None = None):
-    """Queue a text to the case's reporter through the LINE outbox (#3), inside the caller's transaction:
+    """Queue a text to the case's reporter through the LINE outbox, inside the caller's transaction:
     it goes out only if the action commits, and shows in the conversation with its delivery state."""
     from incidents.line.outbox import send_to_reporter
 
@@ -180,7 +180,7 @@ def claim(incident: Incident | int, actor, *, expected_version: int | None = Non
         _check_version(case, expected_version)
         fields = claim_fields(case, actor, now)
         save_case(case, fields)
-        record(case, "claimed", actor=actor, data={"until": case.claim_expires_at.isoformat()})
+        record(case, EventKind.CLAIMED, actor=actor, data={"until": case.claim_expires_at.isoformat()})
     return case
 
 
@@ -194,7 +194,7 @@ def release(incident: Incident | int, actor, *, expected_version: int | None = N
         case.claimed_by = None
         case.claim_expires_at = None
         save_case(case, ["claimed_by", "claim_expires_at"])
-        record(case, "released", actor=actor)
+        record(case, EventKind.RELEASED, actor=actor)
     return case
 
 
@@ -212,12 +212,14 @@ def take_over(incident: Incident | int, actor, *, expected_version: int | None =
         case.claimed_by = actor
         case.claim_expires_at = now + timedelta(seconds=settings.CLAIM_TTL_SECONDS)
         save_case(case, ["claimed_by", "claim_expires_at"])
-        record(case, "claim_taken_over", actor=actor, data={"from": previous.get_username() if previous else ""})
+        record(
+            case, EventKind.CLAIM_TAKEN_OVER, actor=actor, data={"from": previous.get_username() if previous else ""}
+        )
     return case
 
 
 def hand_over(incident: Incident | int, actor, to_user, *, expected_version: int | None = None) -> Incident:
-    """Pass a claim to another member of staff (shift change, DESIGN §4c): its holder or a supervisor may;
+    """Pass a claim to another member of staff (shift change, docs/design.md §4c): its holder or a supervisor may;
     the receiver must be console staff who covers the case's province."""
     with locked(incident) as case:
         check_reach(case, actor)
@@ -237,7 +239,7 @@ def hand_over(incident: Incident | int, actor, to_user, *, expected_version: int
         case.claimed_by = to_user
         case.claim_expires_at = timezone.now() + timedelta(seconds=settings.CLAIM_TTL_SECONDS)
         save_case(case, ["claimed_by", "claim_expires_at"])
-        record(case, "handed_over", actor=actor, data={"from": previous, "to": to_user.get_username()})
+        record(case, EventKind.HANDED_OVER, actor=actor, data={"from": previous, "to": to_user.get_username()})
     return case
 
 
@@ -294,7 +296,7 @@ def set_triage(
             fields.append("priority")
         save_case(case, fields)
         if changes:
-            record(case, "triage", actor=actor, data=changes)
+            record(case, EventKind.TRIAGE, actor=actor, data=changes)
         if case.status == Status.NEW and case.category != Category.UNSPECIFIED:
             case = do_transition(case.pk, Status.TRIAGED, actor=actor)
     return case
@@ -308,7 +310,7 @@ def add_note(incident: Incident | int, actor, text: str, *, expected_version: in
     with _acting(incident, actor, expected_version, must_be_open=False) as (case, fields):
         if fields:
             save_case(case, fields)
-        record(case, "note", actor=actor, data={"text": text[:4000]})
+        record(case, EventKind.NOTE, actor=actor, data={"text": text[:4000]})
     return case
 
 
@@ -387,7 +389,7 @@ def mark_duplicate(
     incident: Incident | int, master: Incident | int, actor, *, expected_version: int | None = None
 ) -> Incident:
     """Merge a case into `master`: it leaves the queue pointing to the master, and its reporter hears of
-    the master's progress from now on (Incident.reporters_to_inform)."""
+    the master's progress from now on (dispatch.reporter_updates.recipients)."""
     pk = getattr(incident, "pk", incident)
     master_pk = getattr(master, "pk", master)
     if pk == master_pk:
@@ -416,7 +418,12 @@ def mark_duplicate(
                 data={"master": target.reference},
                 extra_fields={"duplicate_of": target, "claimed_by": None, "claim_expires_at": None},
             )
-            record(target, "duplicate_merged", actor=actor, data={"duplicate": case.reference, "duplicate_id": case.pk})
+            record(
+                target,
+                EventKind.DUPLICATE_MERGED,
+                actor=actor,
+                data={"duplicate": case.reference, "duplicate_id": case.pk},
+            )
             # The merged case's reporter is told, unless it is the master's own reporter (who already hears).
             reporter = case.reporter
             if reporter is not None and reporter.is_reachable and reporter.pk != target.reporter_id:

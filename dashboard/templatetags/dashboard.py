@@ -62,3 +62,13 @@ def percent(value: float | None) -> str:
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def date_input(value: date | None) -> str:
+    """A date input's value: day/month/Buddhist-era year in Thai (29/11/2569), ISO for the date picker."""
+    if value is None:
+        return ""
+    if _thai():
+        return f"{value.day}/{value.month}/{value.year + BUDDHIST_ERA_OFFSET}"
+    return value.isoformat()

@@ -1,6 +1,6 @@
 """The durable outbox: every message to a reporter is a `Message` row first, sent by the worker after.
 
-Rules (DESIGN.md §3b, §4b):
+Rules (docs/design.md §3b, §4b):
 - Messages queued together form a batch (one `retry_key`, ≤ 5 messages) and go out in one request.
 - The reply token first (free) while it is fresh (≤ REPLY_TOKEN_SECONDS after LINE sent it); when it
   is gone, push with `X-Line-Retry-Key` = the batch's key, so a retried push is never delivered twice

@@ -81,7 +81,7 @@ async def webhook(request: HttpRequest) -> HttpResponse:
 
 @role_required(*CONSOLE_ROLES)
 def attachment(request: HttpRequest, pk: int) -> HttpResponse:
-    """A reporter's photo, for staff who may see the case: never a public MEDIA_URL (DESIGN §4b).
+    """A reporter's photo, for staff who may see the case: never a public MEDIA_URL (docs/design.md §4b).
     Only real images are shown inline; anything else is a download (incidents.files).
     `?thumb=1` gives a JPEG of at most 320 × 320 pixels. The URL: reverse("line:attachment", args=[pk])."""
     item = get_object_or_404(Attachment.objects.select_related("incident"), pk=pk)

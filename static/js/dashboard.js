@@ -86,11 +86,19 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     draw();
-    // Picking a date means a custom range.
-    document.querySelectorAll("#dash-filters input[type=date]").forEach(function (input) {
-      input.addEventListener("change", function () {
-        var custom = document.querySelector("#dash-filters input[name=range][value=custom]");
-        if (custom) { custom.checked = true; }
+    // Picking or typing a date means a custom range.
+    document.querySelectorAll("#dash-filters input[name=from], #dash-filters input[name=to]").forEach(function (input) {
+      ["change", "input"].forEach(function (kind) {
+        input.addEventListener(kind, function () {
+          var range = document.querySelector("#dash-filters select[name=range]");
+          if (range) { range.value = "custom"; }
+        });
+      });
+    });
+    // One filter list open at a time; a click elsewhere closes it.
+    document.addEventListener("click", function (e) {
+      document.querySelectorAll("#dash-filters details.pick[open]").forEach(function (d) {
+        if (!d.contains(e.target)) { d.open = false; }
       });
     });
     var box = document.getElementById("figures");

@@ -5,7 +5,7 @@ import pytest
 
 from dispatch import commands
 from dispatch.assignments import Pick, do_assign
-from dispatch.models import Assignment, AssignmentStatus
+from dispatch.models import Agency, AgencyKind, Assignment, AssignmentStatus
 from tests.api.conftest import bearer
 from tests.factories import make_incident
 
@@ -79,3 +79,37 @@ def test_the_api_documents_each_body_from_the_commands_form():
     body = paths["/api/cases/{ref}/cancel"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body == commands.json_schema(commands.CancelForm)
     assert body["required"] == ["reason"]
+
+
+def test_the_api_refuses_an_agency_outside_the_cases_area(client, tokens, agencies):
+    """The agency coverage rule is the domain's (tests/dispatch/test_coverage.py), so the API refuses too."""
+    Agency.objects.create(
+        code="oscc-1300", name="1300", kind=AgencyKind.HOTLINE_1300, province_code="10", is_national=True
+    )
+    case = make_incident()
+    secret = tokens["sup_bkk"].secret  # a Bangkok-scoped token naming a Chiang Mai agency
+    response = client.post(
+        f"/api/cases/{case.reference}/assignments",
+        {"agencies": [{"agency": "cm-pmj"}]},
+        content_type="application/json",
+        **bearer(secret),
+    )
+    assert response.status_code == 403, response.content
+    assert "does not cover" in response.json()["detail"]
+    assert not Assignment.objects.exists()
+    response = client.post(
+        f"/api/cases/{case.reference}/assignments",
+        {"agencies": [{"agency": "oscc-1300"}]},
+        content_type="application/json",
+        **bearer(secret),
+    )
+    assert response.status_code == 200, response.content
+    (a,) = Assignment.objects.all()
+    response = client.post(
+        f"/api/assignments/{a.pk}/reassign",
+        {"agency": "cm-pmj", "reason": "ย้าย"},
+        content_type="application/json",
+        **bearer(secret),
+    )
+    assert response.status_code == 403
+    assert list(Assignment.objects.values_list("agency__code", "status")) == [("oscc-1300", "pending")]

@@ -3,7 +3,7 @@ reassign — with the outsider agency always tried."""
 
 import pytest
 
-from dispatch.models import Assignment, AssignmentStatus
+from dispatch.models import Agency, AgencyArea, AgencyKind, Assignment, AssignmentStatus
 from incidents.models import IncidentEvent
 from tests.api.conftest import bearer
 from tests.factories import make_incident
@@ -98,16 +98,18 @@ def test_a_responder_token_may_not_assign_or_reassign(client, tokens, assigned, 
 
 def test_it_reassigns_to_another_agency_with_a_reason(client, tokens, assigned):
     case, assignment = assigned
+    shelter = Agency.objects.create(code="bkk-shelter", name="บ้านพัก", kind=AgencyKind.SHELTER, province_code="10")
+    AgencyArea.objects.create(agency=shelter, province_code="10")
     response = post(
         client,
         tokens["operator"].secret,
         f"assignments/{assignment.pk}/reassign",
-        {"agency": "cm-pmj", "reason": "ผู้เสียหายย้ายไปเชียงใหม่"},
+        {"agency": "bkk-shelter", "reason": "ต้องการที่พักฉุกเฉิน"},
     )
     assert response.status_code == 200, response.content
     assert [(a["agency"], a["status"]) for a in response.json()["assignments"]] == [
         ("bkk-police", "cancelled"),
-        ("cm-pmj", "pending"),
+        ("bkk-shelter", "pending"),
     ]
     assert IncidentEvent.objects.filter(incident=case, kind="reassigned").exists()
 

@@ -3,7 +3,8 @@ figure, the CSV export and the printable daily summary."""
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -198,16 +199,80 @@ def test_identity_only_for_supervisors_who_ask_and_every_such_export_is_logged(c
 
 def test_the_printable_daily_summary(client, admin_user, supervisor_cm):
     yesterday = timezone.localdate() - timedelta(days=1)
-    bangkok_case(received_at=timezone.now() - timedelta(days=1))
-    chiang_mai_case(received_at=timezone.now() - timedelta(days=1))
+    bkk = bangkok_case(received_at=timezone.now() - timedelta(days=1))
+    cm = chiang_mai_case(received_at=timezone.now() - timedelta(days=1))
     client.force_login(admin_user)
     page = body(client.get(f"/dashboard/daily/?day={yesterday.isoformat()}"))
     assert "@media print" not in page  # print rules live in the stylesheet
     assert "กรุงเทพมหานคร" in page and "เชียงใหม่" in page
     assert str(yesterday.year + 543) in page  # a Buddhist-era date in Thai
+    # The day's cases are listed, and a block for the shifts to sign.
+    assert bkk.reference in page and cm.reference in page
+    assert "data-signoff" in page and "ลงชื่อ" in page
     client.force_login(supervisor_cm)
     page = body(client.get(f"/dashboard/daily/?day={yesterday.isoformat()}"))
     assert "เชียงใหม่" in page and "กรุงเทพมหานคร" not in page
+    assert cm.reference in page and bkk.reference not in page
+
+
+def test_the_daily_case_list_is_capped_and_points_to_the_csv(client, admin_user, monkeypatch):
+    from dashboard import stats
+
+    day = timezone.localdate() - timedelta(days=1)
+    noon = datetime.combine(day, time(12), tzinfo=ZoneInfo("Asia/Bangkok"))
+    for minutes in (10, 20, 30):
+        bangkok_case(received_at=noon + timedelta(minutes=minutes))
+    monkeypatch.setattr(stats, "DAILY_CASES_SHOWN", 2)
+    client.force_login(admin_user)
+    page = body(client.get(f"/dashboard/daily/?day={(day - timedelta(days=1)).isoformat()}"))
+    assert "แสดง 2 เรื่องแรก" not in page
+    page = body(client.get(f"/dashboard/daily/?day={day.isoformat()}"))
+    assert "แสดง 2 เรื่องแรกจาก 3 เรื่อง" in page
+    assert "/dashboard/cases.csv?range=custom" in page
+
+
+def test_dates_are_typed_and_read_in_the_buddhist_era_in_thai(client, supervisor_bkk):
+    bangkok_case(received_at=timezone.now() - timedelta(days=40))
+    day = timezone.localdate() - timedelta(days=40)
+    client.force_login(supervisor_bkk)
+    page = body(client.get("/dashboard/"))
+    today = timezone.localdate()
+    # Thai: a text box holding day/month/Buddhist-era year, not the browser's AD date picker.
+    assert f'name="from" value="{today.day}/{today.month}/{today.year + 543}"' in page
+    assert 'type="date"' not in page
+    be = f"{day.day}/{day.month}/{day.year + 543}"
+    assert 'data-kpi="received">1<' in body(client.get(f"/dashboard/?range=custom&from={be}&to={be}"))
+    ad = f"{day.day}/{day.month}/{day.year}"  # an AD year typed by habit is read as AD
+    assert 'data-kpi="received">1<' in body(client.get(f"/dashboard/?range=custom&from={ad}&to={ad}"))
+    for junk in ("31/02/2569", "1/13/2569", "x/y/z", "1/1"):
+        assert client.get(f"/dashboard/?range=custom&from={junk}&to={junk}").status_code == 200
+
+
+def test_the_four_questions_name_cases_and_people(client, supervisor_bkk, operator, agencies, responder_bkk):
+    from dispatch.models import Assignment, Responder
+
+    operator.first_name = "สมศรี"
+    operator.save()
+    Presence.objects.create(user=operator, channel_name="op-1")
+    Responder.objects.filter(user=responder_bkk).update(on_duty=True)
+    responder_bkk.first_name, responder_bkk.last_name = "ประเสริฐ", "มั่นคง"
+    responder_bkk.save()
+    waiting = bangkok_case(received_at=timezone.now() - timedelta(hours=3))
+    waiting.claimed_by, waiting.claim_expires_at = operator, timezone.now() + timedelta(minutes=5)
+    waiting.save(update_fields=["claimed_by", "claim_expires_at"])  # claimed, yet no agency on it
+    helped = bangkok_case(received_at=timezone.now() - timedelta(hours=5))
+    helped = actions.do_transition(helped, Status.TRIAGED)
+    helped = actions.do_transition(helped, Status.DISPATCHED)
+    Assignment.objects.create(incident=helped, agency=agencies["bkk"], status="pending")
+    chiang_mai_case(received_at=timezone.now() - timedelta(hours=9))  # outside the supervisor's province
+    client.force_login(supervisor_bkk)
+    page = body(client.get("/dashboard/"))
+    assert f'data-oldest="{waiting.reference}"' in page
+    assert f'data-oldest="{helped.reference}"' not in page
+    assert 'data-kpi="open">2<' in page
+    assert "สมศรี" in page and "ประเสริฐ มั่นคง" in page and "สน.ปทุมวัน" in page
+    listed = body(client.get("/dashboard/cases/?when=now&no_agency=1"))
+    assert waiting.reference in listed and helped.reference not in listed
 
 
 def _queries(client, url: str) -> int:

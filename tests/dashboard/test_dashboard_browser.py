@@ -146,3 +146,115 @@ def test_it_refreshes_its_figures_without_a_reload(page, live_server, client, su
 def _session(client, user) -> str:
     client.force_login(user)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def seed_now(now, agencies, operator, responder_bkk):
+    """A busy Bangkok night: open cases at every step, a claimed case with no agency, people on duty."""
+    from dispatch.models import Assignment, Responder
+
+    operator.first_name, operator.last_name = "สมศรี", "ใจดี"
+    operator.save()
+    Presence.objects.create(user=operator, channel_name="browser-op")
+    Responder.objects.filter(user=responder_bkk).update(on_duty=True)
+    responder_bkk.first_name, responder_bkk.last_name = "ประเสริฐ", "มั่นคง"
+    responder_bkk.save()
+    oldest = None
+    for i in range(12):
+        case = make_incident(received_at=now - timedelta(minutes=9 + 23 * i), category=list(Category)[i % 5])
+        if i % 3 == 1:
+            case = actions.do_transition(case, Status.TRIAGED)
+        if i % 3 == 2:
+            case = actions.do_transition(actions.do_transition(case, Status.TRIAGED), Status.DISPATCHED)
+            Assignment.objects.create(incident=case, agency=agencies["bkk"], status="pending")
+        elif oldest is None or case.received_at < oldest.received_at:
+            oldest = case
+    return oldest
+
+
+def test_the_four_questions_fit_above_the_fold_at_1366x768(
+    page, live_server, client, supervisor_bkk, settings, agencies, operator, responder_bkk
+):
+    settings.DASHBOARD_QUEUE_GROWTH_WARNING = 1  # the warning line shows too, and must not push them down
+    oldest = off_loop(seed_now, timezone.now(), agencies, operator, responder_bkk)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": _session(client, supervisor_bkk), "url": live_server.url}]
+    )
+    page.goto("/dashboard/")
+    page.wait_for_function("document.documentElement.dataset.dashboardDrawn")
+    assert page.locator("[data-queue-warning]").is_visible()
+    boxes = page.evaluate(
+        """Array.from(document.querySelectorAll('[data-question]')).map(el => {
+             const r = el.getBoundingClientRect();
+             return {q: el.dataset.question, top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                     clipped: el.scrollHeight > el.clientHeight + 1};
+           })"""
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "dashboard-1366.png"))
+    assert [b["q"] for b in boxes] == ["open", "oldest", "sla", "duty"]
+    for box in boxes:
+        assert box["top"] >= 0 and box["bottom"] <= 768, box
+        assert box["left"] >= 0 and box["right"] <= 1366, box
+        assert not box["clipped"], box  # everything in the box shows, nothing hidden by its height
+    assert page.evaluate("window.scrollY") == 0
+    # What each box answers, readable without scrolling.
+    first = page.locator("[data-question=oldest] li").first
+    assert first.get_attribute("data-oldest") == oldest.reference
+    assert page.locator("[data-question=sla] tr[data-step]").count() == 5
+    duty = page.locator("[data-question=duty]").inner_text()
+    assert "สมศรี ใจดี" in duty and "ประเสริฐ มั่นคง" in duty
+    # The filters take one line.
+    filters = page.locator("#dash-filters").bounding_box()
+    assert filters["height"] < 60, filters
+    assert page.errors == []
+    page.goto("about:blank")
+
+
+def test_a_custom_range_is_typed_in_the_buddhist_era(page, live_server, client, supervisor_bkk, settings):
+    day = timezone.localdate() - timedelta(days=40)
+    off_loop(make_incident, received_at=timezone.now() - timedelta(days=40))
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": _session(client, supervisor_bkk), "url": live_server.url}]
+    )
+    page.goto("/dashboard/")
+    be = f"{day.day}/{day.month}/{day.year + 543}"
+    page.fill("input[name=from]", be)
+    page.fill("input[name=to]", be)
+    assert page.locator("select[name=range]").input_value() == "custom"  # typing a date picks "custom"
+    page.click("#dash-filters button[type=submit]")
+    page.wait_for_function("document.documentElement.dataset.dashboardDrawn")
+    assert page.locator('[data-kpi="received"]').inner_text() == "1"
+    assert page.locator("input[name=from]").input_value() == be
+    page.goto("about:blank")
+
+
+def test_the_daily_summary_prints_on_a4_landscape_without_cut_columns(page, live_server, client, admin_user):
+    import re
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+    off_loop(seed, timezone.now() - timedelta(days=1))
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": _session(client, admin_user), "url": live_server.url}]
+    )
+    page.goto(f"/dashboard/daily/?day={yesterday.isoformat()}")
+    page.emulate_media(media="print")
+    # A4 landscape less 10 mm margins each side: 277 mm at 96 px per inch.
+    printable = round(277 / 25.4 * 96)
+    page.set_viewport_size({"width": printable, "height": 700})
+    tables = page.evaluate(
+        """Array.from(document.querySelectorAll('.daily table')).map(t => ({
+             right: t.getBoundingClientRect().right, width: t.scrollWidth,
+             cells: Math.max(...Array.from(t.querySelectorAll('th, td')).map(c => c.getBoundingClientRect().right)),
+           }))"""
+    )
+    assert len(tables) >= 4  # received, SLA, per province, cases, sign-off
+    for t in tables:
+        assert t["right"] <= printable + 1 and t["cells"] <= printable + 1, t
+    assert page.locator("[data-case-list] tbody tr").count() > 0
+    assert page.locator("[data-signoff]").is_visible()
+    pdf = page.pdf(prefer_css_page_size=True, print_background=False)
+    box = [float(x) for x in re.search(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)", pdf).groups()]
+    assert box[0] > box[1] and abs(box[0] - 841.9) < 2, box  # A4 landscape in points
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "daily.pdf").write_bytes(pdf)

@@ -154,15 +154,15 @@ def test_a_province_scope_sees_nothing_of_other_provinces():
     assert stats.province_table(["10"], TODAY, now=NOW)["total"]["received"] == 2
 
 
-def test_backlog_by_status_and_age_band_with_deadlines_and_oldest_unclaimed(settings, operator):
+def test_backlog_by_status_and_age_band_with_deadlines_and_the_oldest_with_no_agency(settings, operator, agencies):
     settings.SLA_TRIAGE_MINUTES = 10
     settings.SLA_DISPATCH_MINUTES = 30
     old = case(NOW - timedelta(hours=30))  # new, > 24 h, overdue
     claimed = case(NOW - timedelta(hours=2))  # new, 1–4 h, overdue, claimed
     claimed.claimed_by, claimed.claim_expires_at = operator, NOW + timedelta(minutes=5)
     claimed.save(update_fields=["claimed_by", "claim_expires_at"])
-    case(NOW - timedelta(minutes=5))  # new, < 15 min, in time
-    case(NOW - timedelta(minutes=20), steps={Status.TRIAGED: 2})  # triaged, 15 min–1 h, in time (30)
+    fresh = case(NOW - timedelta(minutes=5))  # new, < 15 min, in time
+    triaged = case(NOW - timedelta(minutes=20), steps={Status.TRIAGED: 2})  # triaged, 15 min–1 h, in time (30)
     case(NOW - timedelta(hours=5), steps=dict.fromkeys(PATH[Status.RESOLVED], 1))  # not open
 
     backlog = stats.backlog(None, now=NOW)
@@ -172,10 +172,27 @@ def test_backlog_by_status_and_age_band_with_deadlines_and_oldest_unclaimed(sett
     assert [b["n"] for b in rows[Status.TRIAGED]["bands"]] == [0, 1, 0, 0, 0]
     assert (rows[Status.NEW]["overdue"], rows[Status.TRIAGED]["overdue"], backlog["overdue"]) == (2, 0, 2)
     assert backlog["band_totals"] == [1, 1, 1, 0, 1]
-    assert backlog["oldest_unclaimed"][0]["reference"] == old.reference
-    assert claimed.reference not in [c["reference"] for c in backlog["oldest_unclaimed"]]
+    # "No agency" is about help on the way, not an operator's claim: the claimed case still counts.
+    oldest = [c["reference"] for c in backlog["oldest_without_agency"]]
+    assert oldest[:2] == [old.reference, claimed.reference]
+    assert backlog["without_agency"] == 4
     assert stats.cases_behind(None, band="gt24h", now=NOW).get() == old
     assert stats.cases_behind(None, overdue=True, now=NOW).count() == 2
+    # A case with an agency on it (even long ago, even on scene) is not "with no agency"; a declined one is.
+    on_scene = case(NOW - timedelta(hours=40), steps=dict.fromkeys(PATH[Status.ON_SCENE], 1))
+    Assignment.objects.create(incident=on_scene, agency=agencies["bkk"], status="on_scene")
+    declined = case(NOW - timedelta(hours=50), steps={Status.TRIAGED: 1})
+    Assignment.objects.create(incident=declined, agency=agencies["cm"], status="declined")
+    backlog = stats.backlog(None, now=NOW)
+    assert [c["reference"] for c in backlog["oldest_without_agency"]][:2] == [declined.reference, old.reference]
+    assert on_scene.reference not in [c["reference"] for c in backlog["oldest_without_agency"]]
+    assert set(stats.cases_behind(None, no_agency=True, now=NOW)) == {declined, old, claimed, fresh, triaged}
+    # The step each open case waits for: how many, and how many past that step's target.
+    steps = {s["key"]: s for s in backlog["steps"]}
+    assert (steps["triage"]["waiting"], steps["triage"]["overdue"]) == (3, 2)
+    assert (steps["dispatch"]["waiting"], steps["dispatch"]["overdue"]) == (2, 1)  # the declined one is late
+    assert (steps["resolve"]["waiting"], steps["resolve"]["overdue"]) == (1, 1)
+    assert stats.cases_behind(None, step="dispatch", overdue=True, now=NOW).get() == declined
 
 
 def test_agency_times_from_assignments(agencies):

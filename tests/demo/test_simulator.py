@@ -60,7 +60,7 @@ def test_it_plays_a_citizen_through_the_real_webhook_and_shows_the_bots_answers(
     assert (case.category, case.province_code) == ("threat", "50")
     feed = staff_client.get("/dev/line/feed/?lang=th&after=1").json()
     assert any(case.reference in m["message"]["text"] for m in feed["messages"])
-    assert feed["messages"][-1]["message"]["text"] == texts.say("th", "ask_details")
+    assert feed["messages"][-1]["message"]["text"] == texts.say("th", "ask_safe")  # then: may we message you first?
 
 
 def test_it_sends_a_photo_from_the_phone(line, staff_client):

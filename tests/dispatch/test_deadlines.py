@@ -52,7 +52,9 @@ def test_it_raises_an_alert_when_the_deadline_passes_then_escalates_again(agenci
 def test_it_uses_the_deadline_of_the_cases_priority(agencies, settings):
     settings.ACK_DEADLINE_MINUTES = {1: 5, 2: 15, 3: 60}
     _, p2 = _assign(agencies, Priority.P2)
-    incident3 = make_incident(priority=Priority.P3, reporter=None)
+    incident3 = make_incident(
+        priority=Priority.P3, reporter=None, province_code="50", district_code="5001", latitude=18.79, longitude=98.98
+    )
     [p3] = do_assign(incident3, [Pick(agencies["cm"])], now=T0)
     assert check_deadlines(T0 + timedelta(minutes=14)) == []
     assert [e.assignment.pk for e in check_deadlines(T0 + timedelta(minutes=15))] == [p2.pk]

@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from dispatch.assignments import Pick, do_assign
 from dispatch.models import Assignment, AssignmentStatus, Responder
@@ -33,15 +36,21 @@ def outsider(client, responder_cm):
     return client
 
 
-def test_it_lists_my_agencys_open_assignments_newest_first(phone, agencies, operator, bkk_case):
-    incident, _ = bkk_case
-    newer = make_incident(address="ซอยจุฬา 12")
+def test_it_lists_my_agencys_open_assignments_by_priority_then_age(phone, agencies, operator, bkk_case):
+    incident, _ = bkk_case  # P2, received now
+    newer = make_incident(address="ซอยจุฬา 12")  # P2, assigned later
     do_assign(newer, [Pick(agencies["bkk"])], actor=operator)
+    urgent = make_incident(priority=1, received_at=timezone.now() - timedelta(minutes=1))  # P1, newest
+    do_assign(urgent, [Pick(agencies["bkk"])], actor=operator)
+    older = make_incident(received_at=timezone.now() - timedelta(hours=1))  # P2, waited longest
+    do_assign(older, [Pick(agencies["bkk"])], actor=operator)
     other = make_incident(province_code="50", district_code="5001", latitude=18.79, longitude=98.98)
     do_assign(other, [Pick(agencies["cm"])], actor=operator)
 
     page = phone.get("/responder/").content.decode()
-    assert page.index(newer.reference) < page.index(incident.reference)
+    order = [urgent, older, incident, newer]
+    positions = [page.index(f'data-reference="{c.reference}"') for c in order]
+    assert positions == sorted(positions)
     assert other.reference not in page
     assert "สามีขู่จะทำร้าย กำลังทุบประตู" in page
     assert "geo:13.746600,100.534700" in page and "openstreetmap.org/?mlat=13.746600" in page
@@ -61,7 +70,59 @@ def test_it_takes_the_responder_through_every_step_to_completion(phone, bkk_case
     incident.refresh_from_db()
     assert incident.status == Status.RESOLVED and "ผู้เสียหายปลอดภัย" in incident.outcome
     assert Assignment.objects.get(pk=a.pk).responder == Responder.objects.get(user=responder_bkk)
-    assert incident.reference not in phone.get("/responder/").content.decode()
+    page = phone.get("/responder/").content.decode()
+    # Gone from the open list, shown under "done today" with its outcome.
+    assert f'data-reference="{incident.reference}"' not in page
+    assert f'data-done="{incident.reference}"' in page and "ผู้เสียหายปลอดภัย" in page
+
+
+def test_a_completed_case_is_confirmed_and_listed_as_done_today_only_for_today(phone, bkk_case, agencies, operator):
+    incident, a = bkk_case
+    for step in ("acknowledged", "en_route", "on_scene"):
+        phone.post(f"/responder/assignments/{a.pk}/{step}/")
+    page = phone.post(
+        f"/responder/assignments/{a.pk}/completed/", {"outcome": "ส่งตัวไปบ้านพักเด็ก"}, follow=True
+    ).content.decode()
+    assert f"{incident.reference} ปิดงานแล้ว" in page  # the confirmation
+    yesterday = make_incident()
+    [old] = do_assign(yesterday, [Pick(agencies["bkk"])], actor=operator)
+    Assignment.objects.filter(pk=old.pk).update(
+        status=A.COMPLETED, completed_at=timezone.now() - timedelta(days=1, hours=1)
+    )
+    page = phone.get("/responder/").content.decode()
+    assert f'data-done="{incident.reference}"' in page and f'data-done="{yesterday.reference}"' not in page
+
+
+def test_a_pending_assignment_counts_down_to_its_acknowledgement_deadline(phone, bkk_case, settings):
+    settings.ACK_DEADLINE_MINUTES = {1: 5, 2: 15, 3: 30}
+    _incident, a = bkk_case
+    page = phone.get("/responder/").content.decode()
+    due = a.assigned_at + timedelta(minutes=15)  # P2
+    assert f'data-ack-due="{int(due.timestamp())}"' in page
+    phone.post(f"/responder/assignments/{a.pk}/acknowledged/")
+    assert "data-ack-due" not in phone.get("/responder/").content.decode()
+
+
+def test_taps_sent_by_the_phones_script_get_json_and_a_refusal_is_409(phone, bkk_case):
+    _incident, a = bkk_case
+    url = f"/responder/assignments/{a.pk}/acknowledged/"
+    answer = phone.post(url, headers={"X-Requested-With": "fetch"})
+    assert (answer.status_code, answer.json()["status"]) == (200, "acknowledged")
+    again = phone.post(url, headers={"X-Requested-With": "fetch"})  # replayed: already done
+    assert again.status_code == 409 and again.json()["ok"] is False
+    assert Assignment.objects.get(pk=a.pk).status == A.ACKNOWLEDGED
+
+
+def test_the_app_manifest_and_service_worker(client):
+    manifest = client.get("/responder/manifest.webmanifest")
+    assert manifest["Content-Type"] == "application/manifest+json"
+    data = manifest.json()
+    assert (data["start_url"], data["scope"], data["display"]) == ("/responder/", "/responder/", "standalone")
+    assert {"192x192", "512x512"} <= {i["sizes"] for i in data["icons"]}
+    sw = client.get("/responder/sw.js")
+    assert sw["Content-Type"].startswith("application/javascript")
+    body = sw.content.decode()
+    assert "/static/css/ess.css" in body and "/static/js/responder.js" in body
 
 
 def test_it_shows_what_the_reporter_typed_but_not_who_they_are(phone, bkk_case):

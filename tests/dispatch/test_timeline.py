@@ -34,3 +34,10 @@ def test_it_describes_every_dispatch_event_and_leaves_other_kinds_alone(agencies
     assert any(x.startswith("ALERT: พม.กรุงเทพ declined: ไม่มีเจ้าหน้าที่") for x in mine)
     assert any("พม.กรุงเทพ: Waiting for acknowledgement → Declined" in x for x in mine)
     assert any(x.startswith("The reporter was told: Dispatched") for x in mine)
+
+
+def test_every_event_kind_has_its_one_line_in_the_registry():
+    from incidents.models import EventKind
+    from incidents.timeline import DESCRIBERS
+
+    assert set(EventKind.values) == set(DESCRIBERS)

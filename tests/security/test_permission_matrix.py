@@ -43,6 +43,8 @@ MATRIX = {
     "api:agencies": ("page", "get"),
     "api:agency": ("page", "get"),
     "api:responders": ("page", "get"),
+    "api:referral_list": ("page", "get"),
+    "api:referral_detail": ("case", "get"),
     **{
         f"api:{name}": ("case", "post")
         for name in (
@@ -61,6 +63,11 @@ MATRIX = {
             "case_reply",
             "case_assign",
             "case_safe_contact",
+            "case_flags",
+            "case_refer_followup",
+            "referral_add_task",
+            "referral_close",
+            "referral_task_done",
             "case_stand_down",
             "assignment_status",
             "assignment_reassign",
@@ -83,6 +90,19 @@ MATRIX = {
     "responder:photo": ("case", "get"),
     "responder:position": ("page", "post"),
     "responder:duty": ("page", "post"),
+    "responder:manifest": ("public", "get"),
+    "responder:service_worker": ("public", "get"),
+    "referrals:list": ("page", "get"),
+    "referrals:detail": ("case", "get"),
+    "referrals:add_task": ("case", "post"),
+    "referrals:close": ("case", "post"),
+    "referrals:complete_task": ("case", "post"),
+    "referrals:set_flags": ("case", "post"),
+    "referrals:refer": ("case", "post"),
+    "shifts:handover": ("console", "get"),
+    "shifts:handover_detail": ("console", "get"),
+    "shifts:acknowledge": ("console", "post"),
+    "shifts:roster": ("console", "get"),
     "console:home": ("page", "get"),
     "console:queue": ("page", "get"),
     "console:staff": ("page", "get"),
@@ -145,6 +165,9 @@ def world(agencies, operator, settings, tmp_path):
         "code": "bkk-police",
         "action": "claim",
         "to_status": "acknowledged",
+        # No referral nor task exists in this world: those routes must answer "not found" to outsiders.
+        "referral_id": case.pk,
+        "task_id": case.pk,
     }
     return case, assignment, photo, values
 

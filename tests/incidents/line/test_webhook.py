@@ -11,7 +11,7 @@ from incidents.line import parser, worker
 from incidents.line.models import LineEvent
 from incidents.models import Incident, Message
 
-# LINE's published test vector (DESIGN.md §3b).
+# LINE's published test vector (docs/design.md §3b).
 VECTOR_SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
 VECTOR_BODY = b'{"destination":"U8e742f61d673b39c7fff3cecb7536ef0","events":[]}'
 VECTOR_SIGNATURE = "GhRKmvmHys4Pi8DxkF4+EayaH0OqtJtaZxgTD9fMDLs="
