@@ -145,7 +145,11 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "responder/sw.js",
-        {"shell": [static(p) for p in ("css/ess.css", "js/responder.js", "favicon.svg", "icons/ess-192.png")]},
+        {
+            "shell": [
+                static(p) for p in ("css/ess.css", "js/theme.js", "js/responder.js", "favicon.svg", "icons/ess-192.png")
+            ]
+        },
         content_type="application/javascript; charset=utf-8",
     )
     response["Cache-Control"] = "no-cache"
