@@ -52,14 +52,14 @@ def _why(action: str, entry: str, master_ref: str) -> str:
     }[action]
 
 
-def _heard(action: str, reference: str) -> list[str]:
-    """What the reporter is told: the cancellation confirmed (as on LINE), the hotline to call, and for a
-    false report or a merge nothing at all (the merged reporter hears the master's progress later)."""
+def _heard(action: str, reference: str, master_ref: str = "") -> list[str]:
+    """What the reporter is told: the cancellation confirmed (as on LINE), the hotline to call, for a merge
+    under which reference their report is handled now, and for a false report nothing at all."""
     return {
         "cancel": [texts.say("th", "cancelled", reference=reference)],
         "refer": [triage.referral_message(Hotline.POLICE_191, "th")],
         "false_report": [],
-        "duplicate": [],
+        "duplicate": [triage.merged_message(master_ref, "th")],
     }[action]
 
 
@@ -110,7 +110,7 @@ def test_leaving_dispatch_stands_the_agencies_down_from_every_entry_point(
     heard = line.texts_to(USER)[heard_before:]
     if entry == "line":
         heard = heard[1:]  # "cancel it?" came first
-    assert heard == _heard(action, case.reference)
+    assert heard == _heard(action, case.reference, master.reference)
 
 
 @pytest.fixture

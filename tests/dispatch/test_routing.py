@@ -55,7 +55,7 @@ def test_it_follows_an_administrators_edit_at_once():
     assert required_kinds(incident) == [K.HOSPITAL_OSCC]
 
 
-def test_it_says_why_each_kind_is_needed():
+def test_it_says_why_each_kind_is_needed(english):
     incident = make_incident(category=Category.SEXUAL_ABUSE_RISK)
     incident.flags = {"child": True}
     why = reasons(incident)
