@@ -73,7 +73,13 @@ def test_an_ended_assignment_ends_the_view_on_every_route(client, case, responde
         "api feed": False,
     }
     client.login(username="resp_bkk", password=PASSWORD)
-    assert case.reference not in client.get("/responder/").content.decode()
+    page = client.get("/responder/").content.decode()
+    # The phone's "done today" lists the agency's own completed work (reference and outcome: at most the
+    # outcome of a case it no longer holds); never as an open assignment, never the case's story.
+    assignments, _, done_today = page.partition('<section class="done-today"')
+    assert done_today and case.reference not in assignments
+    assert (case.reference in done_today) == (end == "complete")
+    assert case.description not in page
 
 
 def test_completing_through_the_api_answers_with_the_outcome_only(client, case, tokens):
