@@ -13,17 +13,21 @@ from api import serialize
 from api.auth import principal
 from api.errors import ApiError, BadInput, Forbidden, NotFound
 from api.idempotency import idempotent
-from api.schemas import MAX_ID, CaseDetail, Error
+from api.schemas import MAX_ID, CaseDetail, CaseEnded, Error
 from api.views import COMMON, IdempotencyKey, Ref, _case
 from dispatch import commands
-from dispatch.scoping import visible_assignments
+from dispatch.scoping import visible_assignments, visible_incidents
 from ess.roles import CONSOLE_ROLES, role_of
+from incidents.models import Incident
 
 router = Router(tags=["act"])
 
 AssignmentId = Path(..., ge=1, le=MAX_ID)
 
 ANSWERS = {200: CaseDetail, 400: Error, 404: Error, 409: Error, **COMMON}
+# An agency that just ended its own assignment (completed, declined) no longer sees the case: it hears the
+# outcome only (#11 item 3).
+ASSIGNMENT_ANSWERS = {**ANSWERS, 200: CaseDetail | CaseEnded}
 
 
 def _body_doc(command: str) -> dict:
@@ -108,13 +112,18 @@ def _assignment_endpoint(path: str, command: str, name: str, doc: str, *, consol
 
         def act():
             _run(command, current, user, data)
-            return 200, _detail(request, user, current.incident.reference)
+            reference = current.incident.reference
+            case = visible_incidents(user).filter(reference=reference).first()
+            if case is None:
+                case = Incident.objects.get(pk=current.incident_id)
+                return 200, {"reference": case.reference, "status": case.status, "outcome": case.outcome}
+            return 200, _detail(request, user, reference)
 
         return idempotent(request, user, idempotency_key, data, act)
 
     router.post(
         f"/assignments/{{assignment_id}}/{path}",
-        response=ANSWERS,
+        response=ASSIGNMENT_ANSWERS,
         url_name=name,
         operation_id=name,
         summary=doc.split(".")[0],

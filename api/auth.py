@@ -13,7 +13,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from api import ratelimit
 from api.errors import Forbidden, RateLimited, Unauthorized
 from api.tokens import find_token
-from ess.roles import is_staff_member
+from ess.models import Role
+from ess.roles import is_staff_member, role_of
 
 
 def _admit(request, user, token=None):
@@ -55,6 +56,10 @@ class StaffSession(APIKeyCookie):
             return None
         if not is_staff_member(user):
             raise Forbidden(_("This account has no staff role. Ask an administrator."))
+        if role_of(user) == Role.RESPONDER:
+            # A responder's phone session is for the responder screen, which never calls /api/; an agency's
+            # system uses a responder token instead (docs/security.md).
+            raise Forbidden(_("Responders use the responder screen; the API takes an agency token."))
         return _admit(request, user)
 
 

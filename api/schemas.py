@@ -144,6 +144,14 @@ class CaseDetail(CaseOut):
     attachments: list[AttachmentOut]
 
 
+class CaseEnded(Schema):
+    """What a responder's agency still hears of a case once its own assignment ended: the outcome, no more."""
+
+    reference: str
+    status: Status
+    outcome: str
+
+
 class CasePage(Schema):
     items: list[CaseOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")

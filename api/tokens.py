@@ -42,6 +42,8 @@ def sync_account(token: ApiToken) -> None:
         _account_username(token.prefix),
         role=token.role,
         provinces=list(token.province_codes or []),
+        # A token's reach is set by the administrator who issues it: without provinces it is national.
+        national=token.role in (Role.OPERATOR, Role.SUPERVISOR) and not token.province_codes,
         agency_code=token.agency.code if token.agency_id else None,
         first_name=f"API: {token.name}"[:150],
     )

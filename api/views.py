@@ -3,7 +3,6 @@ to act, and turns the result into JSON (api.serialize). Refusals are exceptions 
 
 from typing import Any
 
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Header, Path, Query, Router
@@ -27,7 +26,7 @@ from api.schemas import (
 from dispatch.models import Agency, AgencyKind
 from dispatch.scoping import visible_incidents, visible_responders
 from ess.roles import can_see_reporter_identity
-from incidents import actions
+from incidents import actions, files
 from incidents.models import Category, Incident, Status
 from privacy import access
 
@@ -144,12 +143,10 @@ def get_attachment(request, ref: str = Ref, attachment_id: int = Path(..., ge=1,
     attachment = get_object_or_404(case.attachments, pk=attachment_id)
     access.record(request, access.Field.PHOTO, case=case, attachment=attachment)
     try:
-        handle = attachment.file.open("rb")
+        # Only real images inline; anything else a download, with the file headers (incidents.files).
+        return files.file_response(attachment)
     except FileNotFoundError:
         raise NotFound(_("The file of this attachment is missing.")) from None
-    response = FileResponse(handle, content_type=attachment.content_type or "application/octet-stream")
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- the events feed -----------------------------------------------------------------------------------

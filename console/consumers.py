@@ -16,7 +16,7 @@ from django.conf import settings
 
 from console import screen
 from dispatch import presence
-from ess import live
+from ess import live, sessions
 from ess.roles import CONSOLE_ROLES, province_scope, role_of
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,8 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.language = self._language()
         self.provinces = await database_sync_to_async(province_scope)(user)
-        self.groups_joined = await database_sync_to_async(groups_for)(user)
+        # Its own group too, so logout, deactivation or a new role closes this socket (ess.sessions).
+        self.groups_joined = [*await database_sync_to_async(groups_for)(user), live.user_group(user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await database_sync_to_async(presence.mark_online)(user, self.channel_name, "console")
@@ -104,11 +105,19 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             await database_sync_to_async(presence.heartbeat)(self.channel_name)
             await self.send_json({"type": "pong"})
         elif kind == "catch_up":
+            # The session may have ended since the socket opened (logged out in another tab, expired).
+            if not await database_sync_to_async(sessions.session_still_valid)(self.scope):
+                await self.close(code=sessions.CLOSE_SESSION_ENDED)
+                return
             try:
                 after = max(0, int(content.get("after", 0)))
             except (TypeError, ValueError):
                 after = 0
             await self.send_json(await database_sync_to_async(self._catch_up)(after))
+
+    async def session_ended(self, event):
+        """Logout, deactivation or a change of role or provinces (ess.sessions): this socket is done."""
+        await self.close(code=sessions.CLOSE_SESSION_ENDED)
 
     async def incident_changed(self, event):
         """A case changed (incidents.actions.record, sent after commit): push its row as the page renders it."""

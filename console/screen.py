@@ -320,11 +320,15 @@ def handover_candidates(user) -> list:
     return sorted(people.values(), key=lambda u: u.get_username())
 
 
-def case_history(case: Incident, limit: int = 10) -> list[Incident]:
+def case_history(case: Incident, user, limit: int = 10) -> list[Incident]:
+    """The reporter's other cases, among those `user` may see (another province's stay hidden)."""
     if not case.reporter_id:
         return []
     return list(
-        Incident.objects.filter(reporter_id=case.reporter_id).exclude(pk=case.pk).order_by("-received_at")[:limit]
+        visible_incidents(user)
+        .filter(reporter_id=case.reporter_id)
+        .exclude(pk=case.pk)
+        .order_by("-received_at")[:limit]
     )
 
 

@@ -124,7 +124,7 @@ def _panel_context(request: HttpRequest, case: Incident, **extra) -> dict:
         # The page refreshes the panel on a pushed event newer than this (a new message, someone's change).
         "last_case_event_id": timeline[-1][0].pk if timeline else 0,
         **screen.conversation(case),
-        "history": screen.case_history(case),
+        "history": screen.case_history(case, user),
         "suggestions": triage.duplicate_suggestions(case, among=visible_incidents(user)) if case.is_open else [],
         "assignments": screen.active_assignments(case),
         "category_choices": Category.choices,

@@ -1,12 +1,13 @@
 """The dashboard's CSV export of a case list.
 
 UTF-8 with a byte-order mark, so Excel opens Thai text as Thai; every text cell that a spreadsheet would
-read as a formula (= + - @, or a leading tab / carriage return) is prefixed with an apostrophe (OWASP's
-advice against CSV injection); reporters' identity only when the role may see it, and such an export is
+read as a formula is prefixed with an apostrophe (OWASP's advice against CSV injection; `neutralise` says
+what counts); reporters' identity only when the role may see it, and such an export is
 recorded (an ExportRecord plus an "identity_exported" event on every case in it).
 """
 
 import csv
+import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
@@ -20,7 +21,9 @@ from incidents import geo
 from incidents.models import Category, EventKind, Incident, IncidentEvent, Priority, Status
 
 BOM = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# OWASP's list (= + - @, tab, carriage return), checked on the first character that is not blank, after
+# Unicode compatibility folding, so full-width ＝ ＋ － ＠ and small ﹦ ﹢ ﹣ ﹫ count too.
+FORMULA_STARTS = ("=", "+", "-", "@")
 IDENTITY_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 CHUNK = 2000
 
@@ -65,7 +68,24 @@ def neutralise(value) -> str:
     if isinstance(value, bool | int | float):
         return str(value)
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if looks_like_formula(text) else text
+
+
+def _blank(char: str) -> bool:
+    # Spaces of every kind (tab, newline, CR, no-break, ideographic), controls and invisible format
+    # characters (zero-width space, BOM): spreadsheets skip some of them before reading a formula.
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf")
+
+
+def looks_like_formula(text: str) -> bool:
+    """True when a spreadsheet might evaluate `text`: it starts with a tab or carriage return (OWASP), or
+    its first non-blank character folds (NFKC) to = + - or @ ("  =1+1", "\n=cmd", "＝1+1", "\u200b@SUM")."""
+    if text[:1] in ("\t", "\r"):
+        return True
+    for char in text:
+        if not _blank(char):
+            return unicodedata.normalize("NFKC", char)[:1] in FORMULA_STARTS
+    return False
 
 
 class _Line:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard import exports, stats
 from dashboard.templatetags.dashboard import be_date, duration, percent
-from ess.roles import DASHBOARD_ROLES, province_scope, role_of, role_required
+from ess.roles import DASHBOARD_ROLES, EXPORT_ROLES, province_scope, role_of, role_required
 from incidents import geo
 from incidents.models import Category, Hotline, Status
 from incidents.references import BUDDHIST_ERA_OFFSET
@@ -287,7 +287,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*DASHBOARD_ROLES)
+@role_required(*EXPORT_ROLES)
 @require_GET
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     q, qs, facet_params = _cases(request)

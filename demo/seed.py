@@ -5,8 +5,10 @@ reads like a real one. Idempotent: running it again changes nothing that is alre
 """
 
 import random
+import secrets
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -111,15 +113,22 @@ AGENCIES = [
     ),
 ]
 
-# (username, role, password, provinces, agency, first, last)
+# (username, role, provinces, agency, first, last). Passwords are random, made when an account is created
+# and printed that once (seed_accounts); nobody can guess a demo account's password.
 ACCOUNTS = [
-    ("operator", Role.OPERATOR, "ess-demo-operator", [], None, "สมศรี", "ใจดี"),
-    ("supervisor", Role.SUPERVISOR, "ess-demo-supervisor", [], None, "ประเสริฐ", "มั่นคง"),
-    ("supervisor_cm", Role.SUPERVISOR, "ess-demo-supervisor", ["50"], None, "อรุณี", "เชียงคำ"),
-    ("responder", Role.RESPONDER, "ess-demo-responder", [], "bkk-police-pathumwan", "ร.ต.ท.วีระ", "กล้าหาญ"),
-    ("responder_pmj", Role.RESPONDER, "ess-demo-responder", [], "bkk-pmj", "กานดา", "เอื้ออารี"),
-    ("admin", Role.ADMIN, "ess-demo-admin", [], None, "ผู้ดูแล", "ระบบ"),
+    ("operator", Role.OPERATOR, [], None, "สมศรี", "ใจดี"),
+    ("supervisor", Role.SUPERVISOR, [], None, "ประเสริฐ", "มั่นคง"),
+    ("supervisor_cm", Role.SUPERVISOR, ["50"], None, "อรุณี", "เชียงคำ"),
+    ("responder", Role.RESPONDER, [], "bkk-police-pathumwan", "ร.ต.ท.วีระ", "กล้าหาญ"),
+    ("responder_pmj", Role.RESPONDER, [], "bkk-pmj", "กานดา", "เอื้ออารี"),
+    ("admin", Role.ADMIN, [], None, "ผู้ดูแล", "ระบบ"),
 ]
+UNCHANGED = "(unchanged)"
+
+
+def demo_password() -> str:
+    return secrets.token_urlsafe(12)
+
 
 # (province, district, lat, lng, address)
 PLACES = [
@@ -233,19 +242,26 @@ def seed_agencies() -> int:
     return len(AGENCIES)
 
 
-def seed_accounts() -> list[tuple[str, str, str]]:
+def seed_accounts(password: str | None = None) -> list[tuple[str, str, str]]:
+    """The demo's staff accounts as (username, password, role). A new account gets `password` or else a
+    random one; an account that already exists keeps its password and is listed as UNCHANGED."""
     printed = []
-    for username, role, password, provinces, agency, first, last in ACCOUNTS:
+    existing = set(get_user_model().objects.values_list("username", flat=True))
+    for username, role, provinces, agency, first, last in ACCOUNTS:
+        new = username not in existing
+        chosen = (password or demo_password()) if new else None
         ensure_staff(
             username,
             role=role,
-            password=password,
+            password=chosen,
             provinces=provinces,
             agency_code=agency,
             first_name=first,
             last_name=last,
+            # The demo's operator and national supervisor work on every province.
+            national=role in (Role.OPERATOR, Role.SUPERVISOR) and not provinces,
         )
-        printed.append((username, password, role))
+        printed.append((username, chosen or UNCHANGED, role))
     Responder.objects.filter(user__username__in=["responder", "responder_pmj"]).update(
         on_duty=True, last_latitude=13.7450, last_longitude=100.5320, last_position_at=timezone.now()
     )
@@ -334,11 +350,11 @@ def _follow_assignment(incident: Incident, status: str, at) -> None:
 
 
 @transaction.atomic
-def seed_demo() -> dict:
+def seed_demo(password: str | None = None) -> dict:
     return {
         # Seeded by the migration; put back here in case the database was flushed since.
         "routing_rules": ensure_default_rules(),
         "agencies": seed_agencies(),
-        "accounts": seed_accounts(),
+        "accounts": seed_accounts(password),
         "incidents": seed_incidents(),
     }

@@ -416,6 +416,11 @@ def _import_staff(rows) -> ImportResult:
         if role not in Role.values:
             problems.add(number, "role", f"{role!r} is not one of {', '.join(Role.values)}")
         provinces = [p for p in v["provinces"].replace(",", " ").replace(";", " ").split() if p]
+        national = [p.lower() for p in provinces] == ["national"]
+        if national:
+            provinces = []
+            if role == Role.RESPONDER:
+                problems.add(number, "provinces", "a responder's reach is their agency's; leave it empty")
         unknown = [p for p in provinces if not geo.is_province(p)]
         if unknown:
             problems.add(number, "provinces", f"{', '.join(unknown)}: not DOPA province codes (e.g. 10 50)")
@@ -432,14 +437,14 @@ def _import_staff(rows) -> ImportResult:
             problems.add(number, "email", f"{v['email']!r} is not an e-mail address")
         if len(v.get("phone", "")) > 32:
             problems.add(number, "phone", "at most 32 characters")
-        parsed.append((number, v, role, provinces, agency))
+        parsed.append((number, v, role, provinces, agency, national))
     problems.raise_if_any()
     result = ImportResult("staff")
     existing = set(
         User.objects.filter(username__in=[v["username"] for _, v, *_ in parsed]).values_list("username", flat=True)
     )
     with transaction.atomic():
-        for number, v, role, provinces, agency in parsed:
+        for number, v, role, provinces, agency, national in parsed:
             password = None if v["username"] in existing else secrets.token_urlsafe(12)
             try:
                 outcome = ensure_staff(
@@ -450,6 +455,7 @@ def _import_staff(rows) -> ImportResult:
                     agency_code=agency or None,
                     first_name=v["first_name"],
                     last_name=v["last_name"],
+                    national=national,
                 )
             except StaffError as exc:  # checked above; a race with another admin ends here
                 raise DirectoryImportError([f"row {number}: {exc}"]) from exc

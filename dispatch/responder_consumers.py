@@ -10,7 +10,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from dispatch import presence
 from dispatch.models import Responder
-from ess import live
+from ess import live, sessions
 from ess.models import Role
 from ess.roles import role_of
 
@@ -51,6 +51,10 @@ class ResponderConsumer(AsyncJsonWebsocketConsumer):
                 await self._report_position(lat, lng)
             except (KeyError, TypeError, ValueError):
                 await self.send_json({"type": "error", "error": "bad position"})
+
+    async def session_ended(self, event):
+        """Logout, deactivation or a change of role or agency (ess.sessions): this socket is done."""
+        await self.close(code=sessions.CLOSE_SESSION_ENDED)
 
     async def incident_changed(self, event):
         await self.send_json(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -25,6 +25,7 @@ from dispatch.deadlines import ack_deadline
 from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, Responder
 from dispatch.scoping import assignments_for_responder
 from ess.roles import RESPONDER_ROLES, role_required
+from incidents import files
 from incidents.errors import ActionRefused
 from incidents.models import Attachment, Message
 from privacy import access
@@ -144,7 +145,11 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "responder/sw.js",
-        {"shell": [static(p) for p in ("css/ess.css", "js/responder.js", "favicon.svg", "icons/ess-192.png")]},
+        {
+            "shell": [
+                static(p) for p in ("css/ess.css", "js/theme.js", "js/responder.js", "favicon.svg", "icons/ess-192.png")
+            ]
+        },
         content_type="application/javascript; charset=utf-8",
     )
     response["Cache-Control"] = "no-cache"
@@ -193,12 +198,16 @@ def step(request: HttpRequest, pk: int, to_status: str) -> HttpResponse:
 
 @require_GET
 @role_required(*RESPONDER_ROLES)
-def photo(request: HttpRequest, pk: int) -> FileResponse:
-    """A reporter's photo, only for a case assigned (live) to the responder's agency."""
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reporter's photo, only for a case assigned (live) to the responder's agency; only real images
+    inline, anything else a download (incidents.files)."""
     visible = assignments_for_responder(request.user).values("incident_id")
     attachment = get_object_or_404(Attachment.objects.select_related("incident"), pk=pk, incident_id__in=visible)
     access.record(request, access.Field.PHOTO, attachment=attachment)
-    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type or None)
+    try:
+        return files.file_response(attachment)
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 @require_POST

@@ -7,16 +7,22 @@ from ess.models import Role
 from ess.roles import province_scope, role_of
 from incidents.models import Incident, IncidentEvent
 
+# Timeline events for the console's eyes only: internal notes and who revealed or exported the reporter.
+HIDDEN_FROM_RESPONDERS = ("note", "identity_viewed", "identity_exported")
+
 
 def visible_incidents(user) -> QuerySet[Incident]:
     role = role_of(user)
     if role in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
         return Incident.objects.in_provinces(province_scope(user))
     if role == Role.RESPONDER:
+        # Only while their agency holds a live assignment on the case: a cancelled, declined, reassigned
+        # or completed one ends their view of it (#11 item 3), on every route (screen, photos, API).
         agency_id = Responder.objects.filter(user=user).values_list("agency_id", flat=True).first()
         if agency_id is None:
             return Incident.objects.none()
-        return Incident.objects.filter(assignments__agency_id=agency_id).distinct()
+        live = Assignment.objects.filter(agency_id=agency_id, status__in=ACTIVE_ASSIGNMENT_STATUSES)
+        return Incident.objects.filter(pk__in=live.values("incident_id"))
     return Incident.objects.none()
 
 
@@ -36,20 +42,24 @@ def _responder_agency_id(user) -> int | None:
 
 
 def visible_assignments(user) -> QuerySet[Assignment]:
-    """Assignments of the cases the user sees; a responder sees only their own agency's."""
+    """Assignments of the cases the user sees; a responder sees only their own agency's live ones."""
     if role_of(user) == Role.RESPONDER:
         agency_id = _responder_agency_id(user)
-        return Assignment.objects.filter(agency_id=agency_id) if agency_id else Assignment.objects.none()
+        if not agency_id:
+            return Assignment.objects.none()
+        return Assignment.objects.filter(agency_id=agency_id, status__in=ACTIVE_ASSIGNMENT_STATUSES)
     return Assignment.objects.filter(incident__in=visible_incidents(user).values("pk"))
 
 
 def visible_events(user) -> QuerySet[IncidentEvent]:
     """Timeline events of the cases the user sees. A responder does not see the events of another
-    agency's assignment on a joint case (those events name their agency in `data["agency"]`)."""
+    agency's assignment on a joint case (those events name their agency in `data["agency"]`), nor the
+    console's internal notes and the records of who looked at the reporter's identity."""
     events = IncidentEvent.objects.filter(incident__in=visible_incidents(user).values("pk"))
     if role_of(user) == Role.RESPONDER:
         code = Agency.objects.filter(pk=_responder_agency_id(user)).values_list("code", flat=True).first()
         events = events.filter(~Q(data__has_key="agency") | Q(data__agency=code))
+        events = events.exclude(kind__in=HIDDEN_FROM_RESPONDERS).exclude(kind__startswith="identity")
     return events
 
 

@@ -13,6 +13,9 @@ class EssConfig(AppConfig):
     verbose_name = _("Staff and roles")
 
     def ready(self) -> None:
+        from ess import sessions
+
+        sessions.connect_signals()
         for config in apps.get_app_configs():
             if config.label in ADMIN_SKIP:
                 continue

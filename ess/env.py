@@ -63,6 +63,18 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
     return value.rstrip("/")
 
 
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` is too weak to sign sessions and CSRF tokens in production, or None. The same rule as
+    Django's deploy check (security.W009): at least 50 characters, at least 5 different ones, not a key
+    made by `startproject`."""
+    if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-"):
+        return (
+            "The environment variable SECRET_KEY is too weak: use at least 50 random characters, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
+    return None
+
+
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

@@ -31,6 +31,12 @@ def groups_for_incident(province_code: str, agency_codes: list[str] | tuple[str,
     return [CONSOLE, province_group(province_code), *(agency_group(c) for c in agency_codes)]
 
 
+def end_sessions(user_id: int) -> None:
+    """Close every websocket of this user (their `user.<id>` group): after logout, deactivation or a change
+    of role or reach, an open console or responder screen must stop hearing cases (ess.sessions)."""
+    publish([user_group(user_id)], {"type": "session.ended"})
+
+
 def publish(groups: list[str], message: dict) -> None:
     """Send `message` (a Channels event: needs a "type") to every group once the transaction commits."""
 

@@ -13,14 +13,18 @@ class Role(models.TextChoices):
 class StaffProfile(models.Model):
     """What a member of staff may do and where.
 
-    A supervisor (and an operator) with no provinces is national: they see every province.
+    National reach is an explicit flag (`national`): an operator or supervisor without it sees only the
+    cases of `province_codes`, and none when that is empty. Administrators reach everything by role.
     Responders' agency lives on dispatch.Responder, since agencies belong to dispatch.
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     province_codes = models.JSONField(
-        _("provinces"), default=list, blank=True, help_text=_("DOPA province codes; empty means national.")
+        _("provinces"), default=list, blank=True, help_text=_("DOPA province codes this person works on.")
+    )
+    national = models.BooleanField(
+        _("national"), default=False, help_text=_("Sees the cases of every province (e.g. the national 1300 centre).")
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
 
@@ -33,7 +37,7 @@ class StaffProfile(models.Model):
 
     @property
     def is_national(self) -> bool:
-        return not self.province_codes
+        return self.national
 
     def covers_province(self, code: str | None) -> bool:
         return self.is_national or (code or "") in self.province_codes

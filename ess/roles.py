@@ -15,6 +15,9 @@ from ess.models import Role, StaffProfile
 # Views open to staff of these roles (admins may always enter).
 CONSOLE_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 DASHBOARD_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+# Exports of case rows (CSV): supervisors (of their provinces) and administrators; operators read the
+# dashboard but take no case lists away.
+EXPORT_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 RESPONDER_ROLES = (Role.RESPONDER, Role.ADMIN)
 
 

@@ -33,7 +33,10 @@ for _origin in CSRF_TRUSTED_ORIGINS:
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only behind a reverse proxy that sets X-Forwarded-Proto on every request (deploy/nginx/ess.conf) may the
+# app believe it: reached directly, anyone could send the header and pass as HTTPS. BEHIND_PROXY=1 says so.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 # Browsers that once saw the site over HTTPS refuse plain HTTP for this long (one year by default when
 # DEBUG is off; 0 switches it off). Whether subdomains and the browsers' preload list are included is
 # the domain owner's decision, not the app's: both default off, and the two checks that ask for them
@@ -46,7 +49,11 @@ SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_AGE = 12 * 60 * 60  # one 12-hour shift
+SESSION_COOKIE_AGE = 12 * 60 * 60  # one 12-hour shift at most, however active
+# Call-centre PCs are shared: a session ends when the browser closes, and after this many minutes without
+# a request (ess.middleware.IdleTimeoutMiddleware; 0 switches the idle limit off).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)
 
 # Demo data, the fake LINE platform and the phone simulator (the demo app): development and demos only.
 ESS_DEMO = env_bool("ESS_DEMO", DEBUG)
@@ -81,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ess.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Times every request that reaches Django (not static files) for /metrics.
     "ess.metrics.RequestTimingMiddleware",
@@ -89,6 +97,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logs out a session idle for SESSION_IDLE_TIMEOUT_MINUTES; no-store on every signed-in page.
+    "ess.middleware.IdleTimeoutMiddleware",
+    "ess.middleware.NoStoreMiddleware",
     # Everything needs a login unless the view says @login_not_required (webhook, login, health).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "ess.roles.StaffOnlyMiddleware",
@@ -190,7 +201,9 @@ else:
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -234,6 +247,12 @@ LINE_API_TIMEOUT_SECONDS = env_int("LINE_API_TIMEOUT_SECONDS", 5)
 LINE_RICH_MENU_FONT = env_str("LINE_RICH_MENU_FONT", "/usr/share/fonts/truetype/tlwg/Loma-Bold.ttf")
 # LINE's bodies are a few kB; anything far bigger is refused (413) before it is read.
 LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
+# Webhook checks beyond the signature (incidents.line.guard): the bot's user id LINE puts in `destination`
+# (empty: not checked); the age past which an event is dropped (0: off; set it below the inbox purge's age);
+# bad signatures one address may send per minute before it is refused (signed requests are never counted).
+LINE_BOT_USER_ID = env_str("LINE_BOT_USER_ID", "")
+LINE_EVENT_MAX_AGE_SECONDS = env_int("LINE_EVENT_MAX_AGE_SECONDS", 0)
+LINE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE = env_int("LINE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE", 30)
 # How long after receipt the worker leaves an event before processing it. 0: at once (the webhook wakes
 # the worker). Per-reporter order holds without it (docs/line.md, "Order"); a few hundred ms would trade
 # every report's first moment for an out-of-order delivery LINE rarely makes.

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ess import live
-from incidents import geo
+from incidents import files, geo
 from incidents.errors import IllegalTransition, StaleIncident
 from incidents.lifecycle import MILESTONES, can_transition
 from incidents.models import (
@@ -270,17 +270,24 @@ def do_set_place_words(
 def do_attach_file(
     incident: Incident, message: Message | None, *, name: str, content: bytes, content_type: str
 ) -> Attachment:
-    """Store a reporter's photo (or file) privately and attach it to the case."""
+    """Store a reporter's photo (or file) privately and attach it to the case. Only bytes that decode as
+    an image are kept as one, re-encoded without metadata; anything else is stored as an opaque download
+    (incidents.files). `content_type` is what the sender claimed; the timeline keeps it for the record."""
+    clean = files.clean_upload(content)
+    name = name.rsplit(".", 1)[0] + clean.extension
     with transaction.atomic():
-        attachment = Attachment(incident=incident, message=message, content_type=content_type, size=len(content))
-        attachment.file.save(name, ContentFile(content), save=False)
+        attachment = Attachment(
+            incident=incident, message=message, content_type=clean.content_type, size=len(clean.data)
+        )
+        attachment.file.save(name, ContentFile(clean.data), save=False)
         attachment.save()
         record(
             incident,
             EventKind.ATTACHMENT,
             data={
                 "attachment_id": attachment.pk,
-                "content_type": content_type,
+                "content_type": clean.content_type,
+                "declared_type": content_type[:100],
                 "message_id": message.pk if message else None,
             },
         )

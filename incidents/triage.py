@@ -113,6 +113,14 @@ def check_reach(case: Incident, actor) -> None:
         raise NotAllowed(_("Case %(ref)s is outside the provinces you cover.") % {"ref": case.reference})
 
 
+def within_reach(case: Incident, actor) -> bool:
+    try:
+        check_reach(case, actor)
+    except NotAllowed:
+        return False
+    return True
+
+
 def _holder_name(case: Incident) -> str:
     user = case.claimed_by
     return (user.get_full_name() or user.get_username()) if user else "—"
@@ -391,11 +399,12 @@ def mark_duplicate(
         rows = {
             c.pk: c for c in Incident.objects.select_for_update().filter(pk__in=sorted([pk, master_pk])).order_by("pk")
         }
-        if master_pk not in rows:
+        # A master the actor may not see is answered exactly as one that does not exist: the refusal must
+        # not confirm that a case (or its reference) exists in another province.
+        target = rows.get(master_pk)
+        if target is None or not within_reach(target, actor):
             raise InvalidInput(_("The case to merge into does not exist."))
         with _acting(pk, actor, expected_version) as (case, fields):
-            target = rows[master_pk]
-            check_reach(target, actor)
             if not target.is_open or target.duplicate_of_id:
                 raise InvalidInput(
                     _("Case %(ref)s is not an open case and cannot be the master.") % {"ref": target.reference}

@@ -223,7 +223,15 @@ def allow_sync_db_in_browser_tests(monkeypatch):
 
 
 def new_page(browser, server: LiveServer, **context_options):
-    options = {"viewport": {"width": 1366, "height": 768}, "base_url": server.url, "locale": "en-US", **context_options}
+    # bypass_csp: Playwright's wait_for_function with a string evaluates it in the page, which the site's
+    # Content-Security-Policy (no eval) refuses; tests/security/test_csp_browser.py keeps the policy on.
+    options = {
+        "viewport": {"width": 1366, "height": 768},
+        "base_url": server.url,
+        "locale": "en-US",
+        "bypass_csp": True,
+        **context_options,
+    }
     context = browser.new_context(**options)
     page = context.new_page()
     page.ess_server = server

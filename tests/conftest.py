@@ -82,7 +82,7 @@ def agencies(db):
 
 @pytest.fixture
 def operator(db):
-    return ensure_staff("op", role=Role.OPERATOR, password=PASSWORD).user
+    return ensure_staff("op", role=Role.OPERATOR, password=PASSWORD, national=True).user
 
 
 @pytest.fixture

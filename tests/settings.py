@@ -3,7 +3,8 @@ environment leaves unset. DATABASE_URL and REDIS_URL pass through, so .ci/run te
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+# Long enough for the web server's start check (ess.asgi); still only for tests.
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "0123456789abcdef" * 3)
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 # The test client and the loopback live servers speak plain HTTP.
 for _name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):

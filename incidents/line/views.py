@@ -1,6 +1,5 @@
 """The LINE webhook, and the staff-only view of reporters' photos."""
 
-import io
 import logging
 
 from asgiref.sync import sync_to_async
@@ -8,17 +7,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from PIL import Image
 
 from ess.roles import CONSOLE_ROLES, province_scope, role_of, role_required
+from incidents import files
 from incidents.errors import ActionRefused
-from incidents.line import failures, inbox, outbox, parser
+from incidents.line import failures, guard, inbox, outbox, parser
 from incidents.models import Attachment
 from privacy import access
 
@@ -58,11 +57,19 @@ async def webhook(request: HttpRequest) -> HttpResponse:
     if len(body) > limit:
         return HttpResponse("body too large", status=413, content_type="text/plain")
 
+    address = request.META.get("REMOTE_ADDR") or "-"
     if not parser.signature_is_valid(body, request.headers.get("X-Line-Signature"), settings.LINE_CHANNEL_SECRET):
-        log.warning("LINE webhook: missing or wrong signature from %s", request.META.get("REMOTE_ADDR"))
+        # Only unsigned requests are limited: a signed one is LINE's and is always taken (incidents.line.guard).
+        if await guard.BadSignatureLimit.blocked(address):
+            return HttpResponse("too many bad signatures", status=429, content_type="text/plain")
+        log.warning("LINE webhook: missing or wrong signature from %s", address)
+        await guard.BadSignatureLimit.count(address)
         return HttpResponse("bad signature", status=401, content_type="text/plain")
+    if not guard.destination_matches(body):
+        log.warning("LINE webhook: signed body for another bot (destination) from %s", address)
+        return HttpResponse("wrong destination", status=403, content_type="text/plain")
     try:
-        events = parser.parse_body(body)
+        events = guard.fresh_events(parser.parse_body(body))
     except parser.BadWebhook as exc:
         log.warning("LINE webhook: signed but malformed body: %s", exc)
         return HttpResponse("not a LINE webhook", status=400, content_type="text/plain")
@@ -72,37 +79,20 @@ async def webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse("OK", content_type="text/plain")
 
 
-THUMBNAIL_SIZE = (320, 320)
-
-
-def _thumbnail(item: Attachment) -> HttpResponse:
-    """A small JPEG of a photo for the console's case view (made on request: photos are few)."""
-    try:
-        with item.file.open("rb") as source, Image.open(source) as image:
-            image.thumbnail(THUMBNAIL_SIZE)
-            out = io.BytesIO()
-            image.convert("RGB").save(out, format="JPEG", quality=80)
-    except (OSError, Image.DecompressionBombError):
-        return HttpResponse(status=415)
-    return HttpResponse(out.getvalue(), content_type="image/jpeg")
-
-
 @role_required(*CONSOLE_ROLES)
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
+def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     """A reporter's photo, for staff who may see the case: never a public MEDIA_URL (docs/design.md §4b).
+    Only real images are shown inline; anything else is a download (incidents.files).
     `?thumb=1` gives a JPEG of at most 320 × 320 pixels. The URL: reverse("line:attachment", args=[pk])."""
     item = get_object_or_404(Attachment.objects.select_related("incident"), pk=pk)
     scope = province_scope(request.user)
     if scope is not None and item.incident.province_code not in scope:
         raise Http404
     access.record(request, access.Field.THUMBNAIL if request.GET.get("thumb") else access.Field.PHOTO, attachment=item)
-    if request.GET.get("thumb") and item.content_type.startswith("image/"):
-        response = _thumbnail(item)
-    else:
-        response = FileResponse(item.file.open("rb"), content_type=item.content_type or "application/octet-stream")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    try:
+        return files.file_response(item, thumbnail=bool(request.GET.get("thumb")))
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 # --- LINE messages that could not be processed (incidents.line.failures) ----------------------------------

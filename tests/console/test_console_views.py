@@ -183,7 +183,7 @@ def test_a_refused_action_shows_the_message_and_the_fresh_state(client, operator
     from dispatch.staff import ensure_staff
     from ess.models import Role
 
-    other = ensure_staff("op2", role=Role.OPERATOR, password="x-long-password").user
+    other = ensure_staff("op2", role=Role.OPERATOR, password="x-long-password", national=True).user
     case = triage.claim(make_incident(), other)
     client.force_login(operator)
     response = act(client, case, "triage", priority="1")

@@ -220,9 +220,9 @@ def test_staffing_counts_fresh_presence_and_duty_in_scope(agencies, responder_bk
     # Timeline events are stamped by the real clock, so this test counts from it too.
     now = timezone.now()
     settings.DASHBOARD_QUEUE_GROWTH_WARNING = 3
-    national_op = ensure_staff("op_nat", role=Role.OPERATOR).user
+    national_op = ensure_staff("op_nat", role=Role.OPERATOR, national=True).user
     cm_op = ensure_staff("op_cm", role=Role.OPERATOR, provinces=["50"]).user
-    gone_op = ensure_staff("op_gone", role=Role.OPERATOR).user
+    gone_op = ensure_staff("op_gone", role=Role.OPERATOR, national=True).user
     Presence.objects.create(user=national_op, channel_name="a", last_seen_at=now)
     Presence.objects.create(user=national_op, channel_name="a2", last_seen_at=now)  # two tabs: one operator
     Presence.objects.create(user=cm_op, channel_name="b", last_seen_at=now)

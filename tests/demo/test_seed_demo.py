@@ -1,7 +1,8 @@
 from io import StringIO
 
-from django.contrib.auth import authenticate
-from django.core.management import call_command
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
 
 from dispatch.models import Agency, AgencyKind
 from ess.models import Role
@@ -23,11 +24,37 @@ def test_it_creates_agencies_accounts_and_cases_in_every_status(db):
     for role in Role.values:
         assert role in output
     # The printed passwords work.
-    assert authenticate(username="operator", password="ess-demo-operator") is not None
-    assert authenticate(username="supervisor_cm", password="ess-demo-supervisor").staff.province_codes == ["50"]
+    passwords = printed_passwords(output)
+    assert authenticate(username="operator", password=passwords["operator"]) is not None
+    assert authenticate(username="supervisor_cm", password=passwords["supervisor_cm"]).staff.province_codes == ["50"]
     # Demo cases carry Thai descriptions and a timeline like real ones.
     assert Incident.objects.filter(description__contains="ผู้").exists()
     assert IncidentEvent.objects.filter(kind="created").count() == Incident.objects.count()
+
+
+def printed_passwords(output: str) -> dict[str, str]:
+    rows = [line.split() for line in output.splitlines() if line.startswith("  ")]
+    return {row[0]: row[1] for row in rows}
+
+
+def test_demo_passwords_are_random_and_printed_only_once(db):
+    first = printed_passwords(seed())
+    assert len(set(first.values())) == len(first) and all(len(p) >= 16 for p in first.values())
+    # The old fixed passwords are gone for good.
+    for guess in ("ess-demo-operator", "ess-demo-admin", "ess-demo-supervisor", "ess-demo-responder"):
+        assert authenticate(username="admin", password=guess) is None
+        assert authenticate(username="operator", password=guess) is None
+    again = printed_passwords(seed())
+    assert set(again.values()) == {"(unchanged)"}
+    assert authenticate(username="admin", password=first["admin"]) is not None
+
+
+def test_it_refuses_outside_debug_and_demo_mode(db, settings):
+    settings.DEBUG = False
+    settings.ESS_DEMO = False
+    with pytest.raises(CommandError, match="DEBUG=1 or ESS_DEMO=1"):
+        seed()
+    assert not Agency.objects.exists() and not get_user_model().objects.exists()
 
 
 def test_it_is_idempotent(db):

@@ -115,7 +115,7 @@ def test_leaving_dispatch_stands_the_agencies_down_from_every_entry_point(
 
 @pytest.fixture
 def second_operator(db):
-    return ensure_staff("op2", role=Role.OPERATOR, password=PASSWORD).user
+    return ensure_staff("op2", role=Role.OPERATOR, password=PASSWORD, national=True).user
 
 
 def test_only_the_claim_holder_assigns_in_the_console_until_a_supervisor_takes_over(

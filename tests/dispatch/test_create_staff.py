@@ -7,8 +7,8 @@ from ess.models import Role, StaffProfile
 
 
 def test_it_creates_an_operator_who_can_log_in(db):
-    call_command("create_staff", "somsri", "--role", "operator", "--password", "pw-12345678")
-    user = authenticate(username="somsri", password="pw-12345678")
+    call_command("create_staff", "somsri", "--role", "operator", "--password", "kaeng-som-pla-2569", "--national")
+    user = authenticate(username="somsri", password="kaeng-som-pla-2569")
     assert user is not None
     assert user.staff.role == Role.OPERATOR
     assert user.staff.is_national
@@ -16,7 +16,16 @@ def test_it_creates_an_operator_who_can_log_in(db):
 
 def test_it_scopes_a_supervisor_to_the_provinces_given(db):
     call_command(
-        "create_staff", "arunee", "--role", "supervisor", "--password", "pw", "--province", "50", "--province", "57"
+        "create_staff",
+        "arunee",
+        "--role",
+        "supervisor",
+        "--password",
+        "kaeng-som-pla-2569",
+        "--province",
+        "50",
+        "--province",
+        "57",
     )
     profile = StaffProfile.objects.get(user__username="arunee")
     assert profile.province_codes == ["50", "57"]
@@ -24,22 +33,26 @@ def test_it_scopes_a_supervisor_to_the_provinces_given(db):
 
 
 def test_it_attaches_a_responder_to_an_agency(agencies):
-    call_command("create_staff", "weera", "--role", "responder", "--password", "pw", "--agency", "bkk-police")
+    call_command(
+        "create_staff", "weera", "--role", "responder", "--password", "kaeng-som-pla-2569", "--agency", "bkk-police"
+    )
     assert Responder.objects.get(user__username="weera").agency.code == "bkk-police"
 
 
 def test_it_makes_an_admin_able_to_use_django_admin(db):
-    call_command("create_staff", "root", "--role", "admin", "--password", "pw")
-    user = authenticate(username="root", password="pw")
+    call_command("create_staff", "root", "--role", "admin", "--password", "kaeng-som-pla-2569")
+    user = authenticate(username="root", password="kaeng-som-pla-2569")
     assert user.is_staff and user.is_superuser
 
 
 def test_it_updates_an_existing_account_instead_of_duplicating_it(db):
-    call_command("create_staff", "somsri", "--role", "operator", "--password", "old")
-    call_command("create_staff", "somsri", "--role", "supervisor", "--password", "new", "--province", "10")
+    call_command("create_staff", "somsri", "--role", "operator", "--password", "old-kaeng-som-2569")
+    call_command(
+        "create_staff", "somsri", "--role", "supervisor", "--password", "new-kaeng-som-2569", "--province", "10"
+    )
     assert StaffProfile.objects.filter(user__username="somsri").count() == 1
-    assert authenticate(username="somsri", password="new").staff.role == Role.SUPERVISOR
-    assert authenticate(username="somsri", password="old") is None
+    assert authenticate(username="somsri", password="new-kaeng-som-2569").staff.role == Role.SUPERVISOR
+    assert authenticate(username="somsri", password="old-kaeng-som-2569") is None
 
 
 @pytest.mark.parametrize(
@@ -54,5 +67,16 @@ def test_it_updates_an_existing_account_instead_of_duplicating_it(db):
 )
 def test_it_refuses_what_it_cannot_honour_with_a_clear_error(agencies, args, message):
     with pytest.raises(CommandError, match=message):
-        call_command("create_staff", "x", *args, "--password", "pw")
+        call_command("create_staff", "x", *args, "--password", "kaeng-som-pla-2569")
     assert not StaffProfile.objects.filter(user__username="x").exists()
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [("short-pw-1", "too short"), ("password1234", "too common"), ("736491028375", "entirely numeric")],
+)
+def test_it_enforces_the_password_policy(db, password, message):
+    """#11 item 5: at least 12 characters, not a common password, not only digits."""
+    with pytest.raises(CommandError, match=message):
+        call_command("create_staff", "somsri", "--role", "operator", "--national", "--password", password)
+    assert not StaffProfile.objects.filter(user__username="somsri").exists()

@@ -18,7 +18,7 @@ def other_operator(db):
     from dispatch.staff import ensure_staff
     from ess.models import Role
 
-    return ensure_staff("op2", role=Role.OPERATOR, password="x-long-password").user
+    return ensure_staff("op2", role=Role.OPERATOR, password="x-long-password", national=True).user
 
 
 def kinds(case):
@@ -206,7 +206,8 @@ def test_it_refuses_merging_into_itself_or_into_a_closed_case(operator):
 def test_it_refuses_merging_into_a_case_outside_the_actors_provinces(supervisor_bkk):
     case = make_incident()
     foreign = make_incident(province_code="50", latitude=18.79, longitude=98.98)
-    with pytest.raises(NotAllowed):
+    # Answered as for a missing case, so the refusal does not confirm the other case exists (#11 item 8).
+    with pytest.raises(InvalidInput, match="does not exist"):
         triage.mark_duplicate(case, foreign, supervisor_bkk)
 
 

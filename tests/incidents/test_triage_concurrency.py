@@ -42,8 +42,8 @@ def race(*calls):
 @pytest.fixture
 def two_operators(db):
     return (
-        ensure_staff("op_a", role=Role.OPERATOR, password="x-long-password").user,
-        ensure_staff("op_b", role=Role.OPERATOR, password="x-long-password").user,
+        ensure_staff("op_a", role=Role.OPERATOR, password="x-long-password", national=True).user,
+        ensure_staff("op_b", role=Role.OPERATOR, password="x-long-password", national=True).user,
     )
 
 

@@ -20,6 +20,11 @@ class Command(BaseCommand):
             help="DOPA province code this person covers; repeat for several; none means national",
         )
         parser.add_argument("--agency", metavar="CODE", help="the agency a responder belongs to")
+        parser.add_argument(
+            "--national",
+            action="store_true",
+            help="an operator or supervisor who sees every province (instead of --province)",
+        )
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
 
@@ -33,9 +38,10 @@ class Command(BaseCommand):
                 agency_code=options["agency"],
                 first_name=options["first_name"],
                 last_name=options["last_name"],
+                national=options["national"],
             )
         except StaffError as exc:
             raise CommandError(str(exc)) from exc
         verb = "Created" if result.created else "Updated"
-        scope = ", ".join(options["provinces"]) or "national"
+        scope = "national" if options["national"] else ", ".join(options["provinces"]) or "no provinces: sees no case"
         self.stdout.write(self.style.SUCCESS(f"{verb} {options['role']} {options['username']} ({scope})."))

@@ -9,7 +9,8 @@ class Command(BaseCommand):
     help = (
         "Create or update staff accounts from a CSV file with the columns "
         + ", ".join(directory.STAFF_COLUMNS)
-        + " (provinces: DOPA codes separated by spaces; empty: national; agency_code: responders only). New "
+        + " (provinces: DOPA codes separated by spaces, or the word national for every province; "
+        "agency_code: responders only). New "
         "accounts get a random first password, printed once; existing ones keep theirs. Nothing is written unless "
         "every row is right."
     )
