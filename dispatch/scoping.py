@@ -5,10 +5,22 @@ from django.db.models import Q, QuerySet
 from dispatch.models import ACTIVE_ASSIGNMENT_STATUSES, Agency, Assignment, Responder
 from ess.models import Role
 from ess.roles import province_scope, role_of
-from incidents.models import Incident, IncidentEvent
+from incidents.models import EventKind, Incident, IncidentEvent
 
 # Timeline events for the console's eyes only: internal notes and who revealed or exported the reporter.
-HIDDEN_FROM_RESPONDERS = ("note", "identity_viewed", "identity_exported")
+# The centre's own work on a case, never shown to an agency: internal notes, who read the reporter's
+# identity, console bookkeeping, delivery trouble (it carries the reply's text) and privacy actions.
+HIDDEN_FROM_RESPONDERS = (
+    EventKind.NOTE,
+    EventKind.IDENTITY_VIEWED,
+    EventKind.IDENTITY_EXPORTED,
+    EventKind.OPENED,
+    EventKind.DELIVERY_UNCERTAIN,
+    EventKind.DELIVERY_RESENT,
+    EventKind.LEGAL_HOLD,
+    EventKind.MEDIA_PURGED,
+    EventKind.ANONYMISED,
+)
 
 
 def visible_incidents(user) -> QuerySet[Incident]:
@@ -17,7 +29,7 @@ def visible_incidents(user) -> QuerySet[Incident]:
         return Incident.objects.in_provinces(province_scope(user))
     if role == Role.RESPONDER:
         # Only while their agency holds a live assignment on the case: a cancelled, declined, reassigned
-        # or completed one ends their view of it (#11 item 3), on every route (screen, photos, API).
+        # or completed one ends their view of it, on every route (screen, photos, API).
         agency_id = Responder.objects.filter(user=user).values_list("agency_id", flat=True).first()
         if agency_id is None:
             return Incident.objects.none()

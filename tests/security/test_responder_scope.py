@@ -108,3 +108,19 @@ def test_responder_sessions_do_not_use_the_api(client, case, responder_bkk):
     client.login(username="resp_bkk", password=PASSWORD)
     assert client.get("/api/cases").status_code == 403
     assert client.get(f"/api/cases/{case.reference}").status_code == 403
+
+
+def test_the_centres_bookkeeping_is_not_shown_to_the_agency(case, responder_bkk, tokens, client):
+    """Delivery trouble carries the reply's text; opening, holds and purges are the centre's own work."""
+    case, _ = case
+    for kind, data in (
+        ("delivery_uncertain", {"text": "ข้อความตอบกลับที่อาจไม่ถึง"}),
+        ("delivery_resent", {}),
+        ("opened", {}),
+        ("legal_hold", {"on": True, "reason": "คดีอยู่ระหว่างสอบสวน"}),
+    ):
+        actions.record(case, kind, data=data)
+    kinds = set(visible_events(responder_bkk).filter(incident=case).values_list("kind", flat=True))
+    assert kinds.isdisjoint({"delivery_uncertain", "delivery_resent", "opened", "legal_hold"})
+    body = str(client.get(f"/api/cases/{case.reference}", **bearer(tokens["resp_bkk"].secret)).json())
+    assert "ข้อความตอบกลับที่อาจไม่ถึง" not in body and "คดีอยู่ระหว่างสอบสวน" not in body
