@@ -56,7 +56,9 @@ def page(live_server, monkeypatch):
     tile = _blank_tile()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1366, "height": 1800}, base_url=live_server.url)
+        context = browser.new_context(
+            viewport={"width": 1366, "height": 1800}, base_url=live_server.url, bypass_csp=True
+        )
         # Map tiles come from the internet in production; here every tile is a plain grey square.
         context.route(
             "https://tile.openstreetmap.org/**",

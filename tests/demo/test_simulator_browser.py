@@ -46,7 +46,7 @@ def test_it_reports_from_the_simulated_phone_in_a_browser(line, live_server, ope
     settings.ESS_DEMO = True
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page()
+        page = browser.new_page(bypass_csp=True)
         page.set_default_timeout(15_000)
         page.goto(live_server.url + "/accounts/login/?next=/dev/line/")
         page.fill("input[name=username]", operator.username)

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_outgoing_operator_hands_over_and_the_incoming_one_acknowledges(page, browser, operator):
-    night = ensure_staff("night_op", role=Role.OPERATOR, password=PASSWORD, first_name="สมหญิง").user
+    night = ensure_staff("night_op", role=Role.OPERATOR, password=PASSWORD, first_name="สมหญิง", national=True).user
     a, b = in_thread(make_incident), in_thread(make_incident)
     for case in (a, b):
         in_thread(triage.claim, case.pk, operator)

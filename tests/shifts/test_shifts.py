@@ -23,7 +23,7 @@ BKK = ZoneInfo("Asia/Bangkok")
 
 @pytest.fixture
 def night_op(db):
-    return ensure_staff("night_op", role=Role.OPERATOR, password=PASSWORD).user
+    return ensure_staff("night_op", role=Role.OPERATOR, password=PASSWORD, national=True).user
 
 
 @pytest.fixture
