@@ -7,9 +7,7 @@ recorded (an ExportRecord plus an "identity_exported" event on every case in it)
 """
 
 import csv
-import unicodedata
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -17,13 +15,13 @@ from django.utils import timezone
 
 from dashboard.models import ExportRecord
 from ess.models import Role
+from ess.spreadsheet import looks_like_formula, neutralise  # noqa: F401 (the exports use them)
 from incidents import geo
 from incidents.models import Category, EventKind, Incident, IncidentEvent, Priority, Status
 
 BOM = "\ufeff"
 # OWASP's list (= + - @, tab, carriage return), checked on the first character that is not blank, after
 # Unicode compatibility folding, so full-width ＝ ＋ － ＠ and small ﹦ ﹢ ﹣ ﹫ count too.
-FORMULA_STARTS = ("=", "+", "-", "@")
 IDENTITY_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 CHUNK = 2000
 
@@ -57,35 +55,6 @@ IDENTITY_COLUMNS = [
 
 def may_export_identity(role: str | None) -> bool:
     return role in IDENTITY_ROLES
-
-
-def neutralise(value) -> str:
-    """A cell as text that no spreadsheet will evaluate."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, bool | int | float):
-        return str(value)
-    text = str(value)
-    return "'" + text if looks_like_formula(text) else text
-
-
-def _blank(char: str) -> bool:
-    # Spaces of every kind (tab, newline, CR, no-break, ideographic), controls and invisible format
-    # characters (zero-width space, BOM): spreadsheets skip some of them before reading a formula.
-    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf")
-
-
-def looks_like_formula(text: str) -> bool:
-    """True when a spreadsheet might evaluate `text`: it starts with a tab or carriage return (OWASP), or
-    its first non-blank character folds (NFKC) to = + - or @ ("  =1+1", "\n=cmd", "＝1+1", "\u200b@SUM")."""
-    if text[:1] in ("\t", "\r"):
-        return True
-    for char in text:
-        if not _blank(char):
-            return unicodedata.normalize("NFKC", char)[:1] in FORMULA_STARTS
-    return False
 
 
 class _Line:

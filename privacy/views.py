@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from ess.models import Role
 from ess.roles import province_scope, role_required
+from ess.spreadsheet import neutralise
 from incidents.errors import ActionRefused, InvalidInput
 from incidents.models import Incident
 from privacy import holds
@@ -21,7 +22,6 @@ from privacy.models import AccessLog, Field
 
 AUDITOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 PAGE_SIZE = 100
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _day(value: str) -> date | None:
@@ -89,15 +89,6 @@ def access_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -110,7 +101,7 @@ def _csv_lines(entries):
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(COLUMNS)
     for row in entries.values_list(*COLUMNS).iterator(chunk_size=2000):
-        yield writer.writerow([_cell(v) for v in row])
+        yield writer.writerow([neutralise(v) for v in row])
 
 
 @role_required(*AUDITOR_ROLES)
