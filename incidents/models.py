@@ -87,6 +87,10 @@ class IncidentQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
+    def real(self):
+        """Everything but drill cases (#17): every figure, export and outbound message counts only these."""
+        return self.filter(is_drill=False)
+
     def in_provinces(self, codes: list[str] | None):
         """None means national reach (no filter)."""
         return self if codes is None else self.filter(province_code__in=codes)
@@ -130,6 +134,9 @@ class Incident(models.Model):
     # A supervisor's legal hold (privacy.holds): retention and erasure leave the case's photos and its
     # reporter alone while it is set.
     legal_hold = models.BooleanField(_("legal hold"), default=False)
+    # A case played by a drill (training mode, #17): worked like any case, never counted in a real
+    # figure and never messaged to a real reporter or agency.
+    is_drill = models.BooleanField(_("drill"), default=False, db_index=True)
     legal_hold_reason = models.TextField(_("legal hold reason"), blank=True)
 
     # An operator's claim (docs/design.md §4c): visible to all, expires when they go away.
