@@ -11,7 +11,8 @@ import threading
 
 class Proxy:
     """Relays 127.0.0.1:<port> to `target`. `freeze()` stops relaying (bytes wait, nothing closes: what a
-    client sees of a server that hangs), `thaw()` resumes, `cut()` drops every connection."""
+    client sees of a server that hangs), `thaw()` resumes, `cut()` drops every connection, `down()` cuts
+    and refuses new connections until `up()` (a server that was stopped, then started again)."""
 
     def __init__(self, target_host: str, target_port: int):
         self.target = (target_host, target_port)
@@ -19,6 +20,7 @@ class Proxy:
         self.port = self.listener.getsockname()[1]
         self.frozen = threading.Event()
         self.stopped = threading.Event()
+        self.refusing = threading.Event()
         self.pairs: list[tuple[socket.socket, socket.socket]] = []
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -29,6 +31,9 @@ class Proxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self.refusing.is_set():
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
                 upstream.settimeout(None)
@@ -73,6 +78,13 @@ class Proxy:
             for sock in (client, upstream):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+
+    def down(self) -> None:
+        self.refusing.set()
+        self.cut()
+
+    def up(self) -> None:
+        self.refusing.clear()
 
     def stop(self) -> None:
         self.stopped.set()
