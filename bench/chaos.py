@@ -41,7 +41,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -73,8 +73,8 @@ class Scale:
     settle: float  # seconds a row waits at most for the stack to finish after its fault
 
 
-FULL = Scale(300, 50, 75, 20, 60, 20, 30, 20, 5, 30, 100, 200, 10, 60, settle=180)
-QUICK = Scale(10, 5, 5, 5, 5, 5, 5, 5, 2, 6, 20, 20, 10, 15, settle=90)
+FULL = Scale(300, 50, 75, 20, 60, 20, 30, 20, 5, 30, 100, 200, 10, 60, settle=240)
+QUICK = Scale(10, 5, 5, 5, 5, 5, 5, 5, 2, 6, 20, 20, 10, 15, settle=60)
 
 
 @dataclass
@@ -270,8 +270,12 @@ class Stack:
         self.worker = Worker(self.env)
 
     def start(self) -> Stack:
+        worker = threading.Thread(target=self.worker.start)  # both start at once: start-up is slow under load
+        worker.start()
         self.start_daphne()
-        self.worker.start()
+        worker.join()
+        if self.worker.process is None or self.worker.process.poll() is not None:
+            raise RuntimeError("the worker did not start:\n" + "".join(self.worker.log[-40:]))
         return self
 
     def start_daphne(self, port: int = 0):
@@ -299,9 +303,10 @@ class Sender:
     """Posts webhook bodies as LINE does. Anything but a 2xx or a 4xx (no answer, 5xx, 429) is redelivered
     after `retry_every` seconds, with the same events marked isRedelivery, for at most `give_up` seconds."""
 
-    def __init__(self, base_url: str, retry_every: float = 1.0, give_up: float = 300):
+    def __init__(self, base_url: str, retry_every: float = 1.0, give_up: float = 120):
         self.netloc = urlsplit(base_url).netloc
-        self.retry_every, self.give_up = retry_every, give_up
+        self.retry_every = retry_every
+        self.deadline = time.monotonic() + give_up  # for all its deliveries: the row stays bounded in time
         self.statuses: Counter = Counter()
         self.lock = threading.Lock()
         self.local = threading.local()
@@ -336,13 +341,12 @@ class Sender:
     def deliver(self, events: list[dict], *, raw: bytes | None = None) -> int:
         from demo import fake_platform as fake
 
-        started = time.monotonic()
         body = raw if raw is not None else fake.body_of(events)
         while True:
             status = self.post_raw(body, fake.signature(body, SECRET))
             if 200 <= status < 300 or (400 <= status < 500 and status != 429):
                 return status
-            if time.monotonic() - started > self.give_up:
+            if time.monotonic() > self.deadline:
                 return status
             time.sleep(self.retry_every)
             if raw is None:
@@ -595,7 +599,6 @@ def r1_redeliveries(ctx: Context) -> Row:
     row = Row("R1", f"{n} reporters × 3 events × 3 copies, concurrent and late redeliveries")
     stack = ctx.stack()
     try:
-        stack.start()
         users = [new_user() for _ in range(n)]
         events = []
         for i, user in enumerate(users):
@@ -610,7 +613,7 @@ def r1_redeliveries(ctx: Context) -> Row:
         # Copies 1 and 2 of every event at once, in random order; copy 3 late (redelivered), after the rest.
         first = [[e] for evs in events for e in evs for _ in range(2)]
         random.shuffle(first)
-        sender = Sender(stack.url)
+        sender = Sender(stack.url, give_up=ctx.scale.settle)
         deliver_all(sender, first)
         late = [[{**e, "deliveryContext": {"isRedelivery": True}}] for evs in events for e in evs]
         random.shuffle(late)
@@ -623,7 +626,7 @@ def r1_redeliveries(ctx: Context) -> Row:
         row.errors = sender.five_hundreds
         row.notes.append(f"webhook answers {sender.summary()}")
     finally:
-        stack.stop()
+        ctx.release(stack)
     return row
 
 
@@ -669,7 +672,6 @@ def r2_races(ctx: Context) -> Row:
     row = Row("R2", f"{claims} claim races (2 operators) and {assigns} assign races (a double submit), via the API")
     stack = ctx.stack()
     try:
-        stack.start()
         agency, _ = Agency.objects.get_or_create(
             code="chaos-1300",
             defaults={
@@ -708,7 +710,7 @@ def r2_races(ctx: Context) -> Row:
         if double_claims or double_assigns:
             row.problems.append(f"{double_claims} claim races and {double_assigns} assign races not decided once")
     finally:
-        stack.stop()
+        ctx.release(stack)
     return row
 
 
@@ -728,7 +730,7 @@ def r3_redis_gone(ctx: Context) -> Row:
         stack.start()
         consoles = Consoles(stack, ctx.scale.consoles)
         users = [new_user() for _ in range(n)]
-        sender = Sender(stack.url)
+        sender = Sender(stack.url, give_up=ctx.scale.settle)
         redis.kill()
         threads = []
         for user in users:
@@ -755,7 +757,7 @@ def r3_redis_gone(ctx: Context) -> Row:
     finally:
         if consoles:
             consoles.stop()
-        stack.stop()
+        ctx.release(stack)
         redis.kill()
     return row
 
@@ -769,9 +771,8 @@ def r4_database_stopped(ctx: Context) -> Row:
         row.skipped = "needs PostgreSQL (DATABASE_URL)"
         return row
     try:
-        stack.start()
         users = [new_user() for _ in range(n)]
-        sender = Sender(stack.url)
+        sender = Sender(stack.url, give_up=ctx.scale.settle)
         stack.db_proxy.down()
         threads = []
         for user in users:
@@ -794,7 +795,7 @@ def r4_database_stopped(ctx: Context) -> Row:
             row.problems.append(f"{row.errors - during} × 500 after the database was back")
         row.notes.append(f"webhook answers {sender.summary()}")
     finally:
-        stack.stop()
+        ctx.release(stack)
     return row
 
 
@@ -804,10 +805,9 @@ def r5_daphne_killed(ctx: Context) -> Row:
     stack = ctx.stack()
     consoles = None
     try:
-        stack.start()
         consoles = Consoles(stack, ctx.scale.consoles)
         users = [new_user() for _ in range(n)]
-        sender = Sender(stack.url)
+        sender = Sender(stack.url, give_up=ctx.scale.settle)
         half = n // 2
         for user in users[:half]:
             sender.deliver([pin(ctx.platform, user)])
@@ -838,7 +838,7 @@ def r5_daphne_killed(ctx: Context) -> Row:
     finally:
         if consoles:
             consoles.stop()
-        stack.stop()
+        ctx.release(stack)
     return row
 
 
@@ -854,8 +854,7 @@ def r6_line_failing(ctx: Context) -> Row:
     stack = ctx.stack()
     platform = ctx.platform
     try:
-        stack.start()
-        sender = Sender(stack.url)
+        sender = Sender(stack.url, give_up=ctx.scale.settle)
         everyone: list[str] = []
         took = []
 
@@ -928,7 +927,7 @@ def r6_line_failing(ctx: Context) -> Row:
     finally:
         platform.delay = 0.0
         platform._failures.clear()
-        stack.stop()
+        ctx.release(stack)
     return row
 
 
@@ -939,9 +938,8 @@ def r7_worker_killed(ctx: Context) -> Row:
     row = Row("R7", f"worker killed -9 three times during a burst of {n} reports (restarted at once)")
     stack = ctx.stack()
     try:
-        stack.start()
         users = [new_user() for _ in range(n)]
-        sender = Sender(stack.url)
+        sender = Sender(stack.url, give_up=ctx.scale.settle)
         bodies = [[pin(ctx.platform, u)] for u in users]
         burst = threading.Thread(target=deliver_all, args=(sender, bodies))
         burst.start()
@@ -966,7 +964,7 @@ def r7_worker_killed(ctx: Context) -> Row:
         check_reports(row, ctx.platform, users)
         row.errors = sender.five_hundreds
     finally:
-        stack.stop()
+        ctx.release(stack)
     return row
 
 
@@ -978,9 +976,8 @@ def r8_forged(ctx: Context) -> Row:
     row = Row("R8", f"{n} forged webhooks (no, wrong, other secret's, replayed-with-changes signatures)")
     stack = ctx.stack()
     try:
-        stack.start()
         users = [new_user() for _ in range(n)]
-        sender = Sender(stack.url)
+        sender = Sender(stack.url, give_up=ctx.scale.settle)
         for i, user in enumerate(users):
             body = fake.body_of([pin(ctx.platform, user)])
             kind = i % 4
@@ -1005,7 +1002,7 @@ def r8_forged(ctx: Context) -> Row:
             row.problems.append(f"answers other than 401/429: {sender.summary()}")
         row.notes.append(f"webhook answers {sender.summary()}")
     finally:
-        stack.stop()
+        ctx.release(stack)
     return row
 
 
@@ -1021,8 +1018,7 @@ def h1_poison(ctx: Context) -> Row:
     )
     stack = ctx.stack()
     try:
-        stack.start()
-        sender = Sender(stack.url)
+        sender = Sender(stack.url, give_up=ctx.scale.settle)
         warm = new_user()
         sender.deliver([pin(ctx.platform, warm)])
         wait_until(lambda: settled([warm]), ctx.scale.settle)
@@ -1064,7 +1060,7 @@ def h1_poison(ctx: Context) -> Row:
         )
         row.errors = sender.five_hundreds
     finally:
-        stack.stop()
+        ctx.release(stack)
     return row
 
 
@@ -1102,7 +1098,6 @@ def f1_fuzzed(ctx: Context) -> Row:
     row = Row("F1", f"{n} signed malformed bodies, each one bad event + one good pin")
     stack = ctx.stack()
     try:
-        stack.start()
         users = [new_user() for _ in range(n)]
         sender = Sender(stack.url, give_up=10)
         for i, user in enumerate(users):
@@ -1116,7 +1111,7 @@ def f1_fuzzed(ctx: Context) -> Row:
         row.errors = sender.five_hundreds
         row.notes.append(f"webhook answers {sender.summary()}")
     finally:
-        stack.stop()
+        ctx.release(stack)
     return row
 
 
@@ -1139,9 +1134,31 @@ class Context:
     scale: Scale
     platform: object
     line_url: str
+    shared: Stack | None = None
 
     def stack(self, *, redis_url: str | None = None) -> Stack:
-        return Stack(self.line_url, redis_url=redis_url)
+        """The stack most rows share (started, and whatever a row killed started again); with `redis_url`, a
+        stack of the row's own, not started."""
+        if redis_url is not None:
+            return Stack(self.line_url, redis_url=redis_url)
+        if self.shared is None:
+            self.shared = Stack(self.line_url).start()
+        stack = self.shared
+        if stack.daphne.process.poll() is not None:
+            stack.start_daphne(port=stack.daphne.port)
+        if stack.worker.process is None or stack.worker.process.poll() is not None:
+            stack.worker.start()
+        if stack.db_proxy is not None:
+            stack.db_proxy.up()
+        return stack
+
+    def release(self, stack: Stack) -> None:
+        if stack is not self.shared:
+            stack.stop()
+
+    def close(self) -> None:
+        if self.shared is not None:
+            self.shared.stop()
 
 
 # --- the table ---------------------------------------------------------------------------------------------
@@ -1168,8 +1185,11 @@ def run(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--rows", default=",".join(ALL_ROWS), help="comma-separated, e.g. R1,R8")
     parser.add_argument("--redis-outage", type=float, help="seconds (full: 60, quick: 5)")
     parser.add_argument("--db-outage", type=float, help="seconds (full: 30, quick: 5)")
+    parser.add_argument("--reporters", type=int, help="R1's reporters (full: 300, quick: 10)")
     args = parser.parse_args(argv)
-    scale = QUICK if args.quick else FULL
+    scale = replace(QUICK if args.quick else FULL)
+    if args.reporters is not None:
+        scale.reporters = args.reporters
     if args.redis_outage is not None:
         scale.redis_outage = args.redis_outage
     if args.db_outage is not None:
@@ -1208,6 +1228,7 @@ def run(argv: list[str] | None = None) -> list[Row]:
             print(f"{name}: {row.verdict}", flush=True)
             rows.append(row)
     finally:
+        ctx.close()
         line.stop()
     print()
     print(table(rows))
