@@ -20,7 +20,8 @@ otherwise.
 
 Rows: R1 redeliveries, R2 claim/assign races, R3 Redis gone, R4 database stopped, R5 daphne killed -9,
 R6 LINE failing (500/429/hanging), R7 worker killed -9 ×3, R8 forged signatures, H1 a poison reporter
-(head of line), F1 fuzzed signed bodies.
+(head of line), F1 fuzzed signed bodies, K1 the worker killed while a reply is in flight (found by this
+script: the reply was pushed again once its lease expired).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import http.client
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -51,7 +53,8 @@ if str(ROOT) not in sys.path:
 
 SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"  # the tests' channel secret (tests.line.SECRET)
 OK = "nothing lost, nothing doubled, no 500, recovered by itself"
-ALL_ROWS = ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "H1", "F1"]
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout)\w*: ")
+ALL_ROWS = ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "H1", "F1", "K1"]
 
 
 @dataclass
@@ -261,7 +264,6 @@ class Stack:
             "LINE_API_TIMEOUT_SECONDS": "2",
             "LINE_INBOX_SETTLE_MS": "0",
             "API_RATE_LIMIT_PER_MINUTE": "100000",
-            "DB_CONNECT_TIMEOUT": "2",
             **(env or {}),
         }
         if redis_url is not None:
@@ -287,6 +289,23 @@ class Stack:
     @property
     def url(self) -> str:
         return self.daphne.url
+
+    def log_mark(self) -> tuple:
+        return (id(self.daphne.log), len(self.daphne.log), len(self.worker.log))
+
+    def logged_since(self, mark: tuple) -> list[str]:
+        """The daphne and worker log lines written after `mark` (a daphne restarted since: its whole log)."""
+        same = id(self.daphne.log) == mark[0]
+        return [*self.daphne.log[mark[1] if same else 0 :], *self.worker.log[mark[2] :]]
+
+    @staticmethod
+    def exceptions(lines: list[str]) -> Counter:
+        """The last line of each traceback (e.g. "psycopg.errors.Foo: …") and each ERROR line, counted."""
+        found: Counter = Counter()
+        for line in lines:
+            if EXCEPTION_LINE.match(line) or " ERROR " in line:
+                found[line.strip()[:200]] += 1
+        return found
 
     def stop(self) -> None:
         self.worker.stop()
@@ -968,6 +987,45 @@ def r7_worker_killed(ctx: Context) -> Row:
     return row
 
 
+def k1_killed_mid_reply(ctx: Context) -> Row:
+    n = 3
+    row = Row("K1", f"worker killed -9 while its reply is in flight (LINE answers after 1.5 s), {n} times")
+    stack = ctx.stack()
+    platform = ctx.platform
+    try:
+        sender = Sender(stack.url, give_up=ctx.scale.settle)
+        users = []
+        for _ in range(n):
+            user = new_user()
+            users.append(user)
+            event = pin(platform, user)
+            token = event["replyToken"]
+            platform.delay = 1.5  # LINE takes the reply at once, answers 1.5 s later (within the 2 s timeout)
+            sender.deliver([event])
+            in_flight = wait_until(
+                lambda token=token: any(
+                    c.path.endswith("/reply") and (c.body or {}).get("replyToken") == token for c in platform.calls
+                ),
+                30,
+                every=0.01,
+            )
+            stack.worker.kill()  # LINE has the reply; the worker never hears back
+            platform.delay = 0.0
+            if in_flight is None:
+                row.problems.append("no reply was in flight to kill")
+            stack.worker.start()
+        row.sent = n
+        back = time.monotonic()
+        recovery = wait_until(lambda: settled(users), ctx.scale.settle)  # the lease (60 s) expires first
+        row.recovered, row.recovery = recovery is not None, time.monotonic() - back
+        check_reports(row, platform, users)
+        row.errors = sender.five_hundreds
+    finally:
+        platform.delay = 0.0
+        ctx.release(stack)
+    return row
+
+
 def r8_forged(ctx: Context) -> Row:
     from demo import fake_platform as fake
     from incidents.line.models import LineEvent
@@ -1124,6 +1182,7 @@ ROWS = {
     "R6": r6_line_failing,
     "R7": r7_worker_killed,
     "R8": r8_forged,
+    "K1": k1_killed_mid_reply,
     "H1": h1_poison,
     "F1": f1_fuzzed,
 }
@@ -1214,8 +1273,11 @@ def run(argv: list[str] | None = None) -> list[Row]:
     ctx = Context(scale, line.platform, line.url)
     rows = []
     try:
+        if set(names) - {"R3"}:
+            ctx.stack()  # the shared stack, started before the first row so its log is watched from the start
         for name in names:
             started = time.monotonic()
+            mark = ctx.shared.log_mark() if ctx.shared else None
             try:
                 row = ROWS[name](ctx)
             except Exception as exc:
@@ -1224,6 +1286,10 @@ def run(argv: list[str] | None = None) -> list[Row]:
                 traceback.print_exc()
                 row = Row(name, "(crashed)", problems=[f"the row itself crashed: {type(exc).__name__}: {exc}"])
                 row.recovered = False
+            if ctx.shared and mark and (row.errors or not row.ok):
+                logged = Stack.exceptions(ctx.shared.logged_since(mark))
+                for line, count in logged.most_common(4):
+                    row.notes.append(f"logged {count}×: {line}")
             row.notes.append(f"row took {time.monotonic() - started:.0f} s; load {os.getloadavg()[0]:.2f}")
             print(f"{name}: {row.verdict}", flush=True)
             rows.append(row)

@@ -13,7 +13,9 @@ Rules (docs/design.md §3b, §4b):
 - A reporter who blocked the OA (unfollow) gets nothing: pushes would "succeed" and never arrive, so
   the messages are marked failed, visibly.
 - Each batch is leased while it is being sent, so two workers never send the same batch, and a
-  worker that dies mid-send leaves a lease that simply expires.
+  worker that dies mid-send leaves a lease that simply expires. A reply it was sending then becomes
+  "delivery uncertain" (LINE may have delivered it; pushing it would double it); a push is simply
+  sent again under its retry key.
 """
 
 import datetime as dt
@@ -41,6 +43,9 @@ MAX_ATTEMPTS = 8
 LEASE_SECONDS = 60
 # LINE keeps a retry key for 24 hours; past that a retry could deliver twice, so we stop before.
 RETRY_KEY_LIFETIME = dt.timedelta(hours=23)
+# Written on a batch just before its reply is sent, replaced by the outcome once LINE answers. Still there
+# when the batch's lease expires means the worker died mid-call: LINE may have delivered the reply.
+REPLY_IN_FLIGHT = "reply sent to LINE, no answer recorded (the worker stopped during the call)"
 
 OUT, QUEUED = Message.Direction.OUT, Message.Delivery.QUEUED
 
@@ -209,6 +214,13 @@ def _lease(key: uuid.UUID, now: dt.datetime) -> list[Message]:
         )
 
 
+def _mark(batch: list[Message], **changes) -> None:
+    Message.objects.filter(pk__in=[m.pk for m in batch]).update(**changes)
+    for message in batch:
+        for name, value in changes.items():
+            setattr(message, name, value)
+
+
 def _finish(batch: list[Message], delivery: str, *, error: str = "", now: dt.datetime) -> None:
     with transaction.atomic():
         for message in batch:
@@ -251,7 +263,13 @@ def send_batch(key: uuid.UUID, now: dt.datetime | None = None) -> str:
         return "failed"
 
     token, deadline = batch[0].reply_token, batch[0].reply_deadline
+    if token and batch[0].error == REPLY_IN_FLIGHT:
+        # A worker called LINE with this reply and was killed before it heard back (its lease expired): LINE
+        # may have delivered it, and the retry would push it a second time. Uncertain, as after a timeout.
+        _finish(batch, Message.Delivery.UNCERTAIN, error=REPLY_IN_FLIGHT, now=now)
+        return "uncertain"
     if token and deadline and now < deadline:
+        _mark(batch, error=REPLY_IN_FLIGHT)  # committed before the call: what a killed worker leaves behind
         try:
             client.reply(token, payloads)
         except client.LineError as exc:
@@ -263,8 +281,10 @@ def send_batch(key: uuid.UUID, now: dt.datetime | None = None) -> str:
             if exc.retryable:
                 _retry_later(batch, str(exc), now)
                 return "retry"
-            # 400: the token was used or has expired. Fall through to push (or to waiting).
+            # 400: the token was used or has expired. Forget it and fall through to push (or to waiting); a
+            # push is safe to repeat (its retry key).
             log.info("reply token refused for batch %s: %s", key, exc)
+            _mark(batch, error="", reply_token="")
         else:
             _finish(batch, Message.Delivery.SENT, now=now)
             return "sent"

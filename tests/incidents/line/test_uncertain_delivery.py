@@ -64,3 +64,59 @@ def test_only_console_staff_who_reach_the_case_resend(line, supervisor_cm, respo
         outbox.resend(reply.pk, responder_bkk)
     reply.refresh_from_db()
     assert reply.delivery == Message.Delivery.UNCERTAIN
+
+
+class Killed(BaseException):
+    """The worker process killed -9: nothing after this point of the call runs (not even except blocks)."""
+
+
+def test_a_reply_in_flight_when_the_worker_was_killed_is_uncertain_not_pushed_again(line, monkeypatch):
+    # bench/chaos.py's worker-kill row: LINE took the reply, the worker was killed before it heard back. The
+    # batch's lease expires and the next worker takes it again: by then the reply token is past its deadline,
+    # and a push would deliver the same messages a second time.
+    from incidents.line import client
+
+    real_reply = client.reply
+
+    def reply_then_killed(token, messages):
+        real_reply(token, messages)
+        raise Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(client, "reply", reply_then_killed)
+        line.post(line.pin(USER))
+        with pytest.raises(Killed):
+            line.work()
+    delivered = line.texts_to(USER)
+    assert delivered  # LINE has them
+    line.work(now=later(61))  # the lease (60 s) has expired: another round takes the batch
+    assert line.texts_to(USER) == delivered  # not a second time
+    assert line.platform.sent("/push") == []
+    batch = line.outbound(USER)
+    assert {m.delivery for m in batch} == {Message.Delivery.UNCERTAIN}
+    assert line.case_of(USER).events.filter(kind="delivery_uncertain").exists()
+
+
+def test_a_refused_reply_token_is_forgotten_before_the_push(line, monkeypatch):
+    # LINE refused the token (400): the push that follows is safe to repeat (its retry key), so a worker
+    # killed during that push leaves a batch that is simply pushed again, not one marked uncertain.
+    from incidents.line import client
+
+    real_push = client.push
+
+    def push_then_killed(user_id, messages, retry_key):
+        real_push(user_id, messages, retry_key=retry_key)
+        raise Killed
+
+    event = line.pin(USER)
+    line.platform.expire_reply_token(event["replyToken"])
+    with monkeypatch.context() as patched:
+        patched.setattr(client, "push", push_then_killed)
+        line.post(event)
+        with pytest.raises(Killed):
+            line.work()
+    delivered = line.texts_to(USER)
+    line.work(now=later(61))
+    assert line.texts_to(USER) == delivered  # the repeated push was answered 409: delivered once
+    assert [c.status for c in line.platform.calls if c.path.endswith("/push")] == [200, 409]
+    assert {m.delivery for m in line.outbound(USER)} == {Message.Delivery.SENT}
