@@ -556,11 +556,13 @@ class Console:
             while time.monotonic() < end and not self.stopping:
                 await asyncio.sleep(0.05)
 
-    def missing(self) -> int:
+    def expected(self) -> set[int]:
         from console import screen
 
-        expected = {e.id for e in screen.events_after(self.user, self.start, limit=10**6)}
-        return len(expected - self.seen)
+        return {e.id for e in screen.events_after(self.user, self.start, limit=10**6)}
+
+    def missing(self) -> int:
+        return len(self.expected() - self.seen)
 
 
 class Consoles:
@@ -594,6 +596,13 @@ class Consoles:
 
     def missing(self) -> int:
         return sum(c.missing() for c in self.items)
+
+    def summary(self) -> str:
+        expected = [len(c.expected()) for c in self.items]
+        return (
+            f"each console: {expected[0] if len(set(expected)) == 1 else expected} timeline events to see, "
+            f"{self.missing()} missing in all; connections opened {[c.opened for c in self.items]}"
+        )
 
     def stop(self) -> None:
         for c in self.items:
@@ -770,8 +779,8 @@ def r3_redis_gone(ctx: Context) -> Row:
         if missing:
             row.problems.append(f"{missing} events missing on the consoles")
         row.lost += missing
-        opened = [c.opened for c in consoles.items]
-        row.notes.append(f"console connections opened {opened}; webhook answers {sender.summary()}")
+        row.notes.append(consoles.summary())
+        row.notes.append(f"webhook answers {sender.summary()}")
         row.errors = sender.five_hundreds
     finally:
         if consoles:
@@ -846,7 +855,7 @@ def r5_daphne_killed(ctx: Context) -> Row:
         recovery = wait_until(lambda: settled(users) and consoles_caught_up(consoles), ctx.scale.settle)
         row.recovered = reconnect is not None and recovery is not None
         row.recovery = time.monotonic() - killed
-        row.notes.append(f"consoles back {reconnect_time:.1f} s after the kill")
+        row.notes.append(f"consoles back {reconnect_time:.1f} s after the kill; {consoles.summary()}")
         check_reports(row, ctx.platform, users)
         missing = consoles.missing()
         if missing:
@@ -862,7 +871,10 @@ def r5_daphne_killed(ctx: Context) -> Row:
 
 
 def r6_line_failing(ctx: Context) -> Row:
-    from incidents.models import Message
+    from api.tokens import issue_token
+    from ess.models import Role
+    from incidents.line.models import LineEvent
+    from incidents.models import Incident, Message
 
     n = ctx.scale.line_reporters
     row = Row(
@@ -876,12 +888,6 @@ def r6_line_failing(ctx: Context) -> Row:
         sender = Sender(stack.url, give_up=ctx.scale.settle)
         everyone: list[str] = []
         took = []
-
-        from api.tokens import issue_token
-        from ess.models import Role
-        from incidents.line.models import LineEvent
-        from incidents.models import Incident
-
         operator = issue_token(f"chaos-r6-{uuid.uuid4().hex[:6]}", role=Role.OPERATOR).secret
 
         def reports(count: int, hang: bool = False) -> list[str]:
