@@ -100,6 +100,14 @@ def test_enrol_then_log_in_with_password_and_code(supervisor_bkk):
     assert client.get("/dashboard/").status_code == 200
 
 
+def test_the_code_page_never_sends_elsewhere(supervisor_bkk):
+    enrol(password_login(supervisor_bkk))
+    client = password_login(supervisor_bkk)
+    device = TOTPDevice.objects.get(user=supervisor_bkk)
+    response = client.post("/accounts/two-factor/", {"code": code_for(device), "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
 def test_a_recovery_code_works_once(supervisor_bkk):
     codes = enrol(password_login(supervisor_bkk))
     client = password_login(supervisor_bkk)

@@ -57,3 +57,28 @@ async def test_a_password_alone_opens_no_console_socket_until_the_code(superviso
     socket, connected = await connect(client)
     assert connected
     await socket.disconnect()
+
+
+async def test_catch_up_is_refused_once_the_second_factor_is_reset(supervisor_bkk, admin_user):
+    def verified_login():
+        client = Client()
+        client.force_login(supervisor_bkk)  # verified, as after a code (tests/two_factor.py)
+        return client
+
+    client = await sync_to_async(verified_login)()
+    socket, connected = await connect(client)
+    assert connected
+    await socket.send_json_to({"type": "catch_up", "after": 0})
+    assert (await socket.receive_json_from(timeout=3))["type"] == "catch_up"
+
+    def reset():
+        from ess import accounts
+
+        accounts.reset_two_factor(admin_user, supervisor_bkk.pk)
+
+    await sync_to_async(reset)()
+    await socket.send_json_to({"type": "catch_up", "after": 0})
+    message = await socket.receive_output(timeout=3)
+    while message["type"] != "websocket.close":
+        message = await socket.receive_output(timeout=3)
+    assert message["code"] == 4401
