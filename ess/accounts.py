@@ -72,7 +72,12 @@ def can_manage(actor, target) -> bool:
 def manageable_staff(actor):
     """The staff accounts `actor` manages, by username."""
     User = get_user_model()
-    candidates = User.objects.filter(staff__isnull=False).select_related("staff").order_by("username")
+    # The responder's agency by relation name (ess does not import dispatch): one query, not one a person.
+    candidates = (
+        User.objects.filter(staff__isnull=False, is_active=True)
+        .select_related("staff", "responder__agency")
+        .order_by("username")
+    )
     if role_of(actor) != Role.ADMIN:
         candidates = candidates.exclude(staff__role=Role.ADMIN)
     return [user for user in candidates if can_manage(actor, user)]

@@ -167,3 +167,15 @@ def test_an_administrator_unlocks_with_manage_py(op_bkk, capsys):
     assert (event.kind, event.target, event.actor, event.via) == ("unlock", op_bkk, None, "manage.py")
     with pytest.raises(CommandError, match="No account named 'ghost'"):
         call_command("unlock_staff", "ghost")
+
+
+def test_a_supervisor_manages_responders_of_agencies_in_their_provinces(responder_bkk, responder_cm, supervisor_bkk):
+    lock("resp_bkk")
+    lock("resp_cm")
+    client = Client()
+    client.force_login(supervisor_bkk)
+    page = client.get("/accounts/staff/").content.decode()
+    assert f'id="staff-{responder_bkk.pk}"' in page and f'id="staff-{responder_cm.pk}"' not in page
+    assert client.post("/accounts/staff/unlock/", {"user": responder_cm.pk}).status_code == 404
+    assert client.post("/accounts/staff/unlock/", {"user": responder_bkk.pk}).status_code == 302
+    assert (is_locked("resp_bkk"), is_locked("resp_cm")) == (False, True)
