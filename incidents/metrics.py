@@ -54,13 +54,19 @@ def collect():
     )
 
     by_status = dict(
-        Incident.objects.filter(status__in=OPEN_STATUSES).values_list("status").annotate(n=Count("id")).order_by()
+        Incident.objects.real()
+        .filter(status__in=OPEN_STATUSES)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     cases = gauge("ess_cases_open", "Open cases by status.", labels=["status"])
     for status in OPEN_STATUSES:
         cases.add_metric([status.value], by_status.get(status.value, 0))
     yield cases
-    oldest = Incident.objects.filter(status__in=UNASSIGNED_STATUSES).aggregate(oldest=Min("received_at"))["oldest"]
+    oldest = (
+        Incident.objects.real().filter(status__in=UNASSIGNED_STATUSES).aggregate(oldest=Min("received_at"))["oldest"]
+    )
     yield gauge(
         "ess_cases_oldest_unassigned_age_seconds",
         "Age of the oldest case not yet dispatched to an agency (new or triaged; 0: none).",
