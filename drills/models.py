@@ -74,6 +74,12 @@ class Drill(models.Model):
     def is_running(self) -> bool:
         return self.state == self.State.RUNNING
 
+    @property
+    def province_label(self) -> str:
+        from incidents import geo
+
+        return geo.province_name(self.province_code) if self.province_code else str(_("national"))
+
 
 class AfterActionReport(models.Model):
     """The after-action report, built once when the drill ends and kept as it was (later work on the

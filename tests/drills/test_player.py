@@ -126,3 +126,24 @@ def test_a_provincial_drill_puts_its_cases_in_its_province(drill_line, superviso
     drill = start_past(supervisor_cm, "4-deranged-person.yaml", "50")
     run(drill_line, drill, 10_000)
     assert set(actions.cases_of(drill).values_list("province_code", flat=True)) == {"50"}
+
+
+def test_the_player_is_a_worker_job_and_goes_on_when_the_webhook_is_away(db, supervisor_bkk, settings, monkeypatch):
+    from ess import worker
+
+    assert worker._JOBS["drills"].run is player.play_due
+    settings.DRILL_WEBHOOK_URL = "http://127.0.0.1:9/line/webhook/"  # nothing listens there
+    drill = start_past(supervisor_bkk, "2-confinement.yaml", "10")
+    assert player.play_due() == 5
+    drill.refresh_from_db()
+    assert [p["status"] for p in drill.played] == [0] * 5 and drill.next_step == 5 and drill.is_running
+
+
+def test_a_real_event_from_a_drill_reporters_id_is_refused(drill_line, supervisor_bkk):
+    drill = start_past(supervisor_bkk, "2-confinement.yaml", "10")
+    run(drill_line, drill, 10_000)
+    drill_user = player.user_id(drill, "a")
+    event = drill_line.text(drill_user, "ข้อความที่อ้างว่ามาจาก LINE")
+    drill_line.say(event)  # addressed to the bot, not the drill destination
+    stored = LineEvent.objects.get(webhook_event_id=event["webhookEventId"])
+    assert not stored.is_drill and stored.state == LineEvent.State.FAILED and "DrillMismatch" in stored.error
