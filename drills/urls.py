@@ -5,6 +5,7 @@ from drills import views
 app_name = "drills"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("banner/", views.banner, name="banner"),
     path("start/", views.start, name="start"),
     path("upload/", views.upload, name="upload"),
     path("scenarios/<str:key>", views.scenario_source, name="scenario"),

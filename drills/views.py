@@ -63,6 +63,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
+@role_required(*CONSOLE_ROLES)
+@require_GET
+def banner(request: HttpRequest) -> HttpResponse:
+    """The console's drill banner (htmx, polled)."""
+    return render(request, "drills/banner.html", {"running": actions.running(request.user)})
+
+
 @role_required(*actions.DRILL_ROLES)
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:

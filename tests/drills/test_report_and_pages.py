@@ -113,6 +113,7 @@ def test_drill_cases_are_marked_on_the_console_the_csv_and_the_api(drill_line, c
     client.force_login(operator)
     console = client.get("/console/").content.decode()
     assert "data-drill-banner" in console and drill.title in console  # the banner while it runs
+    assert drill.title in client.get("/drills/banner/").content.decode()
     row = console.split(f'id="case-{case.pk}"')[1].split("</tr>")[0]
     assert "flag-drill" in row  # the row's chip
     client.force_login(supervisor_bkk)
@@ -133,9 +134,10 @@ def test_drill_cases_are_marked_on_the_console_the_csv_and_the_api(drill_line, c
     other = issue_token("sup cm", role=Role.SUPERVISOR, provinces=["50"]).secret
     assert client.get(f"/api/drills/{drill.pk}", **bearer(other)).status_code == 404
     assert client.get("/api/drills", **bearer(other)).json()["drills"] == []
-    # Once it ended, no banner.
+    # Once it ended, no banner (the console polls it: a page left open loses it too).
     client.force_login(operator)
     assert "data-drill-banner" not in client.get("/console/").content.decode()
+    assert "data-drill-banner" not in client.get("/drills/banner/").content.decode()
 
 
 def test_a_drill_case_and_a_real_one_are_never_merged(drill_line, operator, supervisor_bkk):

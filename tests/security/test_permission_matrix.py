@@ -107,6 +107,7 @@ MATRIX = {
     # supervisors and admins; uploading for admins; a drill, its report and its CSV are 404 to anyone
     # who may not see it (no drill exists in this world).
     "drills:index": ("console", "get"),
+    "drills:banner": ("console", "get"),
     "drills:scenario": ("console", "get"),
     "drills:start": ("audit", "post"),
     "drills:upload": ("case", "post"),
