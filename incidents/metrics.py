@@ -19,7 +19,9 @@ def collect():
     now = timezone.now()
     inbox = LineEvent.objects.aggregate(
         pending=Count("id", filter=Q(state=LineEvent.State.PENDING)),
-        failed=Count("id", filter=Q(state=LineEvent.State.FAILED)),
+        # A report nobody could process pages the on-call: a drill's event is never one (#17). Pending and
+        # its age count every event, drills' too: they are the worker's real backlog.
+        failed=Count("id", filter=Q(state=LineEvent.State.FAILED, is_drill=False)),
         oldest=Min("received_at", filter=Q(state=LineEvent.State.PENDING)),
     )
     yield gauge("ess_line_inbox_pending", "LINE webhook events stored and not yet processed.", inbox["pending"])

@@ -8,10 +8,14 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from drills import actions as drill_actions
+from drills import player
 from incidents import actions
+from incidents.line import parser
+from incidents.line.models import LineEvent
 from incidents.models import Incident, Reporter, Status
 from referrals import actions as referral_actions
 from referrals.models import FollowUpTask, ReferralKind
@@ -71,7 +75,9 @@ def figures(client, supervisor, admin, token) -> tuple[dict, str]:
         "csv_rows": len(pages["csv"].splitlines()),
         "cases_rows": pages["cases"].count("<tr"),
         "daily_rows": pages["daily"].count("<tr"),
-        "metrics": sorted(_minutes(line) for line in metrics.splitlines() if line.startswith("ess_cases")),
+        "metrics": sorted(
+            _minutes(line) for line in metrics.splitlines() if line.startswith(("ess_cases", "ess_line_inbox_failed"))
+        ),
         "load": expected_load_by_hour(None),
         "load_bkk": expected_load_by_hour(["10"]),
         "overdue_api": [r["case"] for r in overdue_api],
@@ -115,6 +121,12 @@ def test_drill_cases_are_absent_from_every_real_figure(
     )
     assert drill_cases[-1].is_drill  # the one rule: a drill reporter's case is a drill case, whoever opens it
     resolved_with_overdue_followup(drill_cases[0], operator, followup_agencies["pmj"])
+    # A drill event the intake refused (a drill event for a real reporter): not a lost real report.
+    real_user = Incident.objects.real().exclude(reporter=None).first().reporter.line_user_id
+    body = player.body_of([drill_line.text(real_user, "ข้อความซ้อม")])
+    drill_line.post(body=body, signature=parser.signature(body, django_settings.LINE_CHANNEL_SECRET))
+    drill_line.work()
+    assert LineEvent.objects.filter(is_drill=True, state=LineEvent.State.FAILED).count() == 1
 
     after, text = figures(client, supervisor_bkk, admin_user, token)
     assert after == before
