@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from drills import actions, scenarios
@@ -160,7 +161,12 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     kept = getattr(drill, "report", None)
     if kept is None:
         raise Http404
-    steps = [("open", _("Open")), ("triage", _("Triage")), ("assign", _("Assign")), ("acknowledge", _("Acknowledge"))]
+    steps = [
+        ("open", pgettext("drill step", "Open")),
+        ("triage", pgettext("drill step", "Triage")),
+        ("assign", pgettext("drill step", "Assign")),
+        ("acknowledge", pgettext("drill step", "Acknowledge")),
+    ]
     missed = {
         "open": _("never opened"),
         "triage": _("not triaged"),
