@@ -125,7 +125,11 @@ def _panel_context(request: HttpRequest, case: Incident, **extra) -> dict:
         "last_case_event_id": timeline[-1][0].pk if timeline else 0,
         **screen.conversation(case),
         "history": screen.case_history(case, user),
-        "suggestions": triage.duplicate_suggestions(case, among=visible_incidents(user)) if case.is_open else [],
+        # (case, km, its reporter's words): the merge dialog shows both cases' words side by side.
+        "suggestions": [
+            (other, km, screen.reporter_words(other))
+            for other, km in (triage.duplicate_suggestions(case, among=visible_incidents(user)) if case.is_open else [])
+        ],
         "assignments": screen.active_assignments(case),
         "category_choices": Category.choices,
         "priority_choices": Priority.choices,

@@ -234,6 +234,50 @@ def test_only_a_supervisor_sees_and_uses_false_report_review(client, operator, s
     assert Incident.objects.get(pk=case.pk).status == Status.TRIAGED
 
 
+def test_a_supervisor_undoes_a_merge_from_the_panel_and_an_operator_cannot(
+    client, operator, supervisor_bkk, supervisor_cm
+):
+    from incidents.models import Message
+
+    master = make_incident()
+    dup = triage.mark_duplicate(make_incident(latitude=13.7468, longitude=100.5349), master, operator)
+    client.force_login(operator)
+    panel = client.get(f"/console/case/{dup.pk}/", **HTMX).content.decode()
+    assert "data-confirm-unmerge" not in panel and "Only a supervisor can undo the merge" in panel
+    # Posted anyway: refused, nothing changes.
+    assert "Only a supervisor undoes a merge" in act(client, dup, "undo_duplicate", reason="x").content.decode()
+    client.force_login(supervisor_cm)  # another province: the case does not exist for them
+    assert act(client, dup, "undo_duplicate", reason="x").status_code == 404
+    client.force_login(supervisor_bkk)
+    panel = client.get(f"/console/case/{dup.pk}/", **HTMX).content.decode()
+    assert "data-confirm-unmerge" in panel and master.reference in panel
+    assert "Give the reason" in act(client, dup, "undo_duplicate", reason="  ").content.decode()
+    assert Incident.objects.get(pk=dup.pk).status == Status.DUPLICATE
+    body = act(client, dup, "undo_duplicate", reason="สองเหตุการณ์").content.decode()
+    fresh = Incident.objects.get(pk=dup.pk)
+    assert (fresh.status, fresh.duplicate_of_id) == (Status.NEW, None)
+    assert "no longer merged" not in body and "undone by a supervisor" in body  # the timeline line of this case
+    # The double click: the second post carries the old version and changes nothing.
+    again = act(client, dup, "undo_duplicate", reason="สองเหตุการณ์").content.decode()
+    assert "changed by someone else" in again
+    assert IncidentEvent.objects.filter(incident=master, kind="merge_undone").count() == 1
+    assert Message.objects.filter(incident=dup, direction="out").count() == 2  # told of the merge, then of the undo
+
+
+def test_the_merge_dialog_shows_both_cases_words_and_marks_another_category(op_client):
+    master = make_incident(category=Category.THREAT, description="")
+    from incidents.models import Message
+
+    Message.objects.create(
+        reporter=master.reporter, incident=master, direction="in", kind="text", text="ผู้ชายถือมีดหน้าบ้าน"
+    )
+    case = make_incident(category=Category.CONFINEMENT, latitude=13.7468, longitude=100.5349, description="ขังลูก")
+    body = op_client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
+    dialog = body[body.index(f'id="merge-{master.pk}"') :]
+    assert "ผู้ชายถือมีดหน้าบ้าน" in dialog and "ขังลูก" in dialog
+    assert "other category" in body
+
+
 def test_an_unknown_action_is_404(op_client):
     case = make_incident()
     assert act(op_client, case, "delete").status_code == 404

@@ -54,6 +54,7 @@ MATRIX = {
             "case_triage",
             "case_note",
             "case_duplicate",
+            "case_duplicate_undo",
             "case_false_report",
             "case_false_report_confirm",
             "case_false_report_reverse",
