@@ -352,6 +352,36 @@ def conversation(case: Incident) -> dict:
     }
 
 
+def joined(*parts, sep: str = " · ") -> str:
+    """The non-blank parts, joined: a missing district, province or pin leaves no stray separator."""
+    return sep.join(text for part in parts if part is not None and (text := str(part).strip()))
+
+
+def _coordinates(latitude, longitude) -> str:
+    if latitude in (None, "") or longitude in (None, ""):
+        return ""
+    try:
+        return f"{float(latitude):.5f}, {float(longitude):.5f}"
+    except (TypeError, ValueError):
+        return ""
+
+
+def case_place(case: Incident) -> str:
+    """The case's district, province and pin under its address in the panel."""
+    names = joined(case.district_name, case.province_name, sep=" ")
+    return joined(names, _coordinates(case.latitude, case.longitude))
+
+
+def message_place(message: Message) -> str:
+    """A location message in the conversation: its address (or title) and its pin, whichever it has. The
+    LINE location event is kept whole under payload["message"]."""
+    raw = (message.payload or {}).get("message") or {}
+    if not isinstance(raw, dict):
+        raw = {}
+    words = message.text.strip() or str(raw.get("address") or raw.get("title") or "")
+    return joined(words, _coordinates(raw.get("latitude"), raw.get("longitude")))
+
+
 def reporter_words(case: Incident, messages: list[Message] | None = None, limit: int = 6) -> list[str]:
     """What the reporter said in their own words, first things first: the description the intake kept,
     then their text messages (the case panel's strip shows them at the top, not far down the chat)."""
