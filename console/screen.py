@@ -29,6 +29,7 @@ from incidents.models import (
     Reporter,
     Status,
 )
+from privacy import access
 
 QUEUE_LIMIT = 200
 OPENED = EventKind.OPENED  # the first time a case's panel is opened on a console
@@ -156,16 +157,21 @@ def search_condition(q: str) -> Q:
     where the extension is available, console migration 0003), LIKE on SQLite. Applied to
     visible_incidents(), so a search never reaches past the operator's provinces."""
     q = q.strip()
+    return identity_condition(q) | _content_condition(q)
+
+
+def _content_condition(q: str) -> Q:
     said = Message.objects.filter(incident=OuterRef("pk"), direction=Message.Direction.IN, text__icontains=q)
     noted = IncidentEvent.objects.filter(incident=OuterRef("pk"), kind="note", data__text__icontains=q)
-    found = (
-        Q(reference__icontains=q)
-        | Q(description__icontains=q)
-        | Q(address__icontains=q)
-        | Q(reporter__display_name__icontains=q)
-        | Exists(said)
-        | Exists(noted)
+    return (
+        Q(reference__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q) | Exists(said) | Exists(noted)
     )
+
+
+def identity_condition(q: str) -> Q:
+    """The part of the search that finds a case by who reported it: the reporter's name, or the digits
+    of their phone."""
+    found = Q(reporter__display_name__icontains=q)
     digits = "".join(ch for ch in q if ch.isdigit())
     if len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace("-", "").lstrip("+")) - 1:
         # A phone typed or stored as 081-234-5678, 0812345678 or +66 81 234 5678: compare the digits,
@@ -176,6 +182,22 @@ def search_condition(q: str) -> Q:
         phones = Reporter.objects.annotate(digits=bare).filter(digits__contains=digits[-8:]).values("pk")
         found |= Q(reporter__in=phones)
     return found
+
+
+def record_search(request, q: str, cases: list[Incident]) -> None:
+    """Audit a search like any read of identity (privacy.access): the cases it found by their reporter's
+    name or phone are logged as identity reads, the others it found as found by a search, and a search
+    that found nothing as one entry without a case. The words searched for are never logged (#11 item 8)."""
+    q = q.strip()
+    if not q:
+        return
+    by_identity = set(
+        Incident.objects.filter(pk__in=[c.pk for c in cases]).filter(identity_condition(q)).values_list("pk", flat=True)
+    )
+    access.record_many(request, access.Field.IDENTITY, [c for c in cases if c.pk in by_identity])
+    access.record_many(request, access.Field.SEARCH, [c for c in cases if c.pk not in by_identity])
+    if not cases:
+        access.record(request, access.Field.SEARCH)
 
 
 def _overdue_assignments():

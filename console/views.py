@@ -41,7 +41,7 @@ def _page_context(request: HttpRequest, filters: screen.QueueFilters) -> dict:
     return {
         **_filters_context(filters),
         "last_event_id": last_event_id,
-        "rows": screen.queue_rows(screen.queue_cases(request.user, filters)),
+        "rows": _searched_rows(request, filters),
         "responders": screen.responder_positions(request.user),
         **_staff_context(request),
         "map_tile_url": settings.MAP_TILE_URL,
@@ -64,12 +64,20 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "console/index.html", context)
 
 
+def _searched_rows(request: HttpRequest, filters: screen.QueueFilters) -> list[dict]:
+    """The queue's rows; a search among them is audited (screen.record_search)."""
+    cases = screen.queue_cases(request.user, filters)
+    if filters.q:
+        screen.record_search(request, filters.q, cases)
+    return screen.queue_rows(cases)
+
+
 @role_required(*CONSOLE_ROLES)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """The queue's rows alone: filters, and the polling fallback while the websocket is down."""
     filters = screen.QueueFilters.from_query(request.GET)
-    context = {"rows": screen.queue_rows(screen.queue_cases(request.user, filters))}
+    context = {"rows": _searched_rows(request, filters)}
     return render(request, "console/index.html#queue", context)
 
 
