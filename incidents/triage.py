@@ -55,6 +55,9 @@ RELATED_CATEGORIES: dict[str, frozenset[str]] = {
     Category.GANG_GATHERING: frozenset({Category.GANG_GATHERING, Category.DERANGED_PERSON, Category.THREAT}),
 }
 DUPLICATE_RADIUS_KM = 2.0
+# Two reports of one event in different (related) categories come from about the same place: a case of
+# another category 1.5 km away is another event, not the master to suggest (#15 item 9).
+RELATED_RADIUS_KM = 0.5
 DUPLICATE_WINDOW = timedelta(hours=6)
 
 # What the reporter is told when the case is referred, in their own language (Reporter.language, from
@@ -349,7 +352,8 @@ def _near(a: Incident, b: Incident) -> float | None:
     if abs(a.received_at - b.received_at) > DUPLICATE_WINDOW or not categories_related(a.category, b.category):
         return None
     km = distance_km(a.latitude, a.longitude, b.latitude, b.longitude)
-    return km if km <= DUPLICATE_RADIUS_KM else None
+    same_kind = a.category == b.category or Category.UNSPECIFIED in (a.category, b.category)
+    return km if km <= (DUPLICATE_RADIUS_KM if same_kind else RELATED_RADIUS_KM) else None
 
 
 def duplicate_suggestions(case: Incident, among=None, limit: int = 5) -> list[tuple[Incident, float]]:

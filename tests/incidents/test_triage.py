@@ -211,6 +211,14 @@ def test_it_refuses_merging_into_a_case_outside_the_actors_provinces(supervisor_
         triage.mark_duplicate(case, foreign, supervisor_bkk)
 
 
+def test_a_case_of_another_category_is_suggested_only_when_it_is_at_the_same_place(operator):
+    case = make_incident(category=Category.SEXUAL_ABUSE_RISK)
+    make_incident(category=Category.THREAT, latitude=13.7600, longitude=100.5347)  # ~1.5 km: another event
+    same_kind = make_incident(category=Category.SEXUAL_ABUSE_RISK, latitude=13.7600, longitude=100.5347)
+    next_door = make_incident(category=Category.THREAT, latitude=13.7470, longitude=100.5350)  # ~50 m
+    assert [c.pk for c, _km in triage.duplicate_suggestions(case)] == [same_kind.pk, next_door.pk]
+
+
 def test_the_suggested_master_is_the_same_category_before_a_nearer_related_one(operator):
     case = make_incident(category=Category.THREAT)
     related = make_incident(category=Category.CONFINEMENT, latitude=13.7467, longitude=100.5348)  # ~0 km
