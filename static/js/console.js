@@ -380,6 +380,12 @@
           b.textContent = "P" + tr.dataset.priority + " " + tr.dataset.ref + " · " + (tr.dataset.categoryLabel || "");
           banner.appendChild(b);
         });
+      if (rows.length > 4) {
+        // The rest are in the queue, marked "unopened": say how many the banner leaves out.
+        var more = document.createElement("span");
+        more.className = "more"; more.textContent = "+" + (rows.length - 4);
+        banner.appendChild(more);
+      }
     }
     document.title = (rows.length ? "(" + rows.length + ") " : "") + baseTitle;
     setFavicon(rows.length);
