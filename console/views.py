@@ -214,6 +214,31 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @role_required(*CONSOLE_ROLES)
+@require_GET
+def merge_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """A master typed by its reference, side by side with the case before the merge (#15 item 9): the
+    same table and confirmation as a suggested one. The master is looked up as the merge command looks it
+    up (among the cases the user may see: a hidden one is "not found")."""
+    case = _case_for(request, pk)
+    form = commands.DuplicateForm({"master": request.GET.get("master", "")}, actor=request.user)
+    if not form.is_valid():
+        return render(request, "console/index.html#merge_preview", {"error": str(commands.form_error(form))})
+    other = form.cleaned_data["master"]
+    km = None
+    if None not in (case.latitude, case.longitude, other.latitude, other.longitude):
+        km = triage.distance_km(case.latitude, case.longitude, other.latitude, other.longitude)
+    access.record(request, access.Field.CONVERSATION, case=other)  # the master's reporter's words are shown
+    context = {
+        "case": case,
+        "other": other,
+        "km": km,
+        "other_words": screen.reporter_words(other),
+        "reporter_words": screen.reporter_words(case),
+    }
+    return render(request, "console/index.html#merge_preview", context)
+
+
+@role_required(*CONSOLE_ROLES)
 @require_POST
 def reveal_reporter(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the reporter's identity in the panel; every view of it is logged on the timeline (docs/design.md §4b)."""

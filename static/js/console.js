@@ -228,7 +228,11 @@
     var opener = e.target.closest("[data-open-dialog]");
     if (opener) { document.getElementById(opener.dataset.openDialog).showModal(); return; }
     var closer = e.target.closest("[data-close-dialog]");
-    if (closer) { closer.closest("dialog").close(); return; }
+    if (closer) {
+      var dialog = closer.closest("dialog");
+      if (dialog) dialog.close(); else closer.closest(".merge-preview").textContent = "";
+      return;
+    }
     var tr = e.target.closest("tr.case-row");
     if (tr) { select(tr); openCase(tr.dataset.id); }
   });

@@ -278,6 +278,26 @@ def test_the_merge_dialog_shows_both_cases_words_and_marks_another_category(op_c
     assert "other category" in body
 
 
+def test_a_master_typed_by_reference_is_shown_side_by_side_before_the_merge(client, supervisor_bkk):
+    master = make_incident(description="ผัวตีเมียที่หอพัก", latitude=13.80, longitude=100.60)  # far: not suggested
+    case = make_incident(description="ได้ยินเสียงตีกัน")
+    hidden = make_incident(province_code="50", district_code="5001", latitude=18.79, longitude=98.98)
+    client.force_login(supervisor_bkk)
+    panel = client.get(f"/console/case/{case.pk}/", **HTMX).content.decode()
+    assert f"/console/case/{case.pk}/merge-preview/" in panel and "hx-confirm" not in panel
+    preview = client.get(f"/console/case/{case.pk}/merge-preview/", {"master": master.reference}, **HTMX)
+    body = preview.content.decode()
+    assert "ผัวตีเมียที่หอพัก" in body and "ได้ยินเสียงตีกัน" in body and "data-confirm-merge" in body
+    assert f'name="master" value="{master.pk}"' in body
+    # Outside the supervisor's provinces, and nonsense: not found, said the same way, nothing to confirm.
+    for typed in (hidden.reference, "ESS-2569-999999", "<script>"):
+        body = client.get(f"/console/case/{case.pk}/merge-preview/", {"master": typed}, **HTMX).content.decode()
+        assert "among the cases you can see" in body and "data-confirm-merge" not in body
+    assert Incident.objects.get(pk=case.pk).status == Status.NEW  # a preview changes nothing
+    act(client, case, "duplicate", master=master.pk)
+    assert Incident.objects.get(pk=case.pk).duplicate_of_id == master.pk
+
+
 def test_an_unknown_action_is_404(op_client):
     case = make_incident()
     assert act(op_client, case, "delete").status_code == 404

@@ -111,6 +111,7 @@ MATRIX = {
     "console:alerts": ("console", "post"),
     "console:case": ("case", "get"),
     "console:reveal_reporter": ("case", "post"),
+    "console:merge_preview": ("case", "get"),
     "console:act": ("case", "post"),
     "dispatch:panel": ("case", "get"),
     "dispatch:assign": ("case", "post"),
