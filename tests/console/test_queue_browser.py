@@ -135,3 +135,16 @@ def test_the_banner_says_how_many_unopened_reports_it_leaves_out(page, operator)
     assert page.inner_text("#new-banner .more") == "+2"
     page.click(f"#case-{cases[0].pk}")
     page.wait_for_function("document.querySelector('#new-banner .more').textContent === '+1'", timeout=3000)
+
+
+def test_the_search_runs_on_any_input_not_only_on_keys(page, operator):
+    """Thai typed through an input method, or a phone number pasted with the mouse, fires no keyup."""
+    found = in_thread(make_incident, description="มีคนทุบตีกันในชุมชน")
+    other = in_thread(make_incident, description="แมวติดต้นไม้")
+    login(page, operator, language="en")
+    page.goto("/console/")
+    page.wait_for_selector(f"#case-{other.pk}")
+    page.focus("#q")
+    page.keyboard.insert_text("ทุบตี")  # an input event only
+    page.wait_for_selector(f"#case-{other.pk}", state="detached", timeout=3000)
+    assert row_ids(page) == [str(found.pk)]
