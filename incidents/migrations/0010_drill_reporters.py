@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0008_incident_is_drill'),
+        ('incidents', '0009_merge_undone_event'),
     ]
 
     operations = [
