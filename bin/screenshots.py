@@ -21,6 +21,8 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+# bin/screenshots seeds the demo with this password for every account.
+PASSWORD = os.environ.get("ESS_DEMO_PASSWORD", "")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 # The demo accounts' password: bin/screenshots seeds them with ESS_DEMO_PASSWORD.
 PASSWORD = os.environ.get("ESS_DEMO_PASSWORD", "")

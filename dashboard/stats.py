@@ -311,8 +311,8 @@ def analytic_queries():
 
 
 def scoped(scope: list[str] | None, filters: Filters = Filters()) -> QuerySet[Incident]:
-    """Cases the viewer may count: inside their provinces, narrowed by the filters."""
-    qs = Incident.objects.in_provinces(scope)
+    """Cases the viewer may count: inside their provinces, narrowed by the filters; never a drill's (#17)."""
+    qs = Incident.objects.real().in_provinces(scope)
     if filters.provinces:
         qs = qs.filter(province_code__in=filters.provinces)
     if filters.categories:

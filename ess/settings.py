@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "dashboard",
     "referrals",
     "shifts",
+    # Drills (training mode): scenarios played through the real intake, after-action reports (docs/drills.md).
+    "drills",
     # Reporters' personal data: the access log, retention, data-subject requests (docs/privacy.md).
     "privacy",
     # The integration API; "ninja" only for its bundled Swagger UI static files (no CDN).
@@ -297,6 +299,15 @@ LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
 # (empty: not checked); the age past which an event is dropped (0: off; set it below the inbox purge's age);
 # bad signatures one address may send per minute before it is refused (signed requests are never counted).
 LINE_BOT_USER_ID = env_str("LINE_BOT_USER_ID", "")
+# Drills (#17, docs/drills.md): the drill player signs its webhooks with the channel secret and addresses
+# them to this destination instead of the bot's user id; the intake marks what arrives that way as a drill
+# (its reporters, their cases) and never sends a drill reporter anything on LINE. Not a LINE id (those are
+# "U" + 32 hex digits), so LINE itself can never send a body with it.
+LINE_DRILL_DESTINATION = env_str("LINE_DRILL_DESTINATION", "Udrill-ess-console")
+# Where the drill player (in the worker) POSTs its signed webhooks: this server's own LINE webhook.
+DRILL_WEBHOOK_URL = env_url("DRILL_WEBHOOK_URL", "http://127.0.0.1:8000/line/webhook/", ("https", "http"))
+# A drill ends by itself this long after its last scripted step (its open cases are closed, its report kept).
+DRILL_END_AFTER_MINUTES = env_int("DRILL_END_AFTER_MINUTES", 60)
 LINE_EVENT_MAX_AGE_SECONDS = env_int("LINE_EVENT_MAX_AGE_SECONDS", 0)
 LINE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE = env_int("LINE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE", 30)
 # How long after receipt the worker leaves an event before processing it. 0: at once (the webhook wakes

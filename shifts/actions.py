@@ -150,7 +150,8 @@ def expected_load_by_hour(scope: list[str] | None, now=None) -> list[float]:
     today = timezone.localtime(now, BANGKOK).replace(hour=0, minute=0, second=0, microsecond=0)
     since = today - timedelta(weeks=LOAD_WEEKS)
     counts = dict(
-        Incident.objects.in_provinces(scope)
+        Incident.objects.real()  # a drill's cases are no load to plan for (#17)
+        .in_provinces(scope)
         .filter(received_at__gte=since, received_at__lt=today)
         .annotate(h=ExtractHour("received_at", tzinfo=BANGKOK))
         .values_list("h")

@@ -67,6 +67,7 @@ MATRIX = {
             "case_triage",
             "case_note",
             "case_duplicate",
+            "case_duplicate_undo",
             "case_false_report",
             "case_false_report_confirm",
             "case_false_report_reverse",
@@ -116,6 +117,21 @@ MATRIX = {
     "shifts:handover_detail": ("console", "get"),
     "shifts:acknowledge": ("console", "post"),
     "shifts:roster": ("console", "get"),
+    # Drills (#17): the list and the shipped scenario files are console pages; starting one is for
+    # supervisors and admins; uploading for admins; a drill, its report and its CSV are 404 to anyone
+    # who may not see it (no drill exists in this world).
+    "drills:index": ("console", "get"),
+    "drills:banner": ("console", "get"),
+    "drills:scenario": ("console", "get"),
+    "drills:start": ("audit", "post"),
+    "drills:upload": ("case", "post"),
+    "drills:detail": ("case", "get"),
+    "drills:stop": ("case", "post"),
+    "drills:report": ("case", "get"),
+    "drills:cases_csv": ("case", "get"),
+    "api:drill_list": ("page", "get"),
+    "api:drill_detail": ("case", "get"),
+    "api:drill_report": ("case", "get"),
     "console:home": ("page", "get"),
     "console:queue": ("page", "get"),
     "console:staff": ("page", "get"),
@@ -123,6 +139,7 @@ MATRIX = {
     "console:alerts": ("console", "post"),
     "console:case": ("case", "get"),
     "console:reveal_reporter": ("case", "post"),
+    "console:merge_preview": ("case", "get"),
     "console:act": ("case", "post"),
     "dispatch:panel": ("case", "get"),
     "dispatch:assign": ("case", "post"),
@@ -196,6 +213,8 @@ def world(agencies, operator, settings, tmp_path):
         "_referral": referral.pk,
         "_task": task.pk,
         "_followed": followed.reference,
+        "drill_id": case.pk,
+        "key": "2-confinement.yaml",
     }
     return case, assignment, photo, values
 
