@@ -113,9 +113,10 @@ def centre(code: str) -> tuple[float, float]:
     return 6.5 + 13.0 * h[0] / 255, 98.5 + 6.0 * h[1] / 255
 
 
-def fill(n_cases: int, now: datetime) -> None:
+def fill(n_cases: int, now: datetime, days: int = 365) -> None:
     from django.db import connection
 
+    from dashboard.stats import Period, bangkok_today
     from dispatch.models import Agency, AgencyKind
     from incidents import geo
     from incidents.references import BUDDHIST_ERA_OFFSET, format_reference
@@ -134,14 +135,17 @@ def fill(n_cases: int, now: datetime) -> None:
         agencies[code] = (police.pk, pmj.pk)
 
     hour_weights = HOURLY
-    start = now - timedelta(days=365)
-    # Receipt times: a day at random, then an hour by the day's rhythm; sorted, as cases arrive in time.
+    # Bangkok midnight `days` - 1 days ago: every case falls inside the dashboard's `days`-day view.
+    start = Period.last_days(days, bangkok_today(now)).start
+    # Receipt times: a day at random, then an hour by the Bangkok day's rhythm (none in the future);
+    # sorted, as cases arrive in time.
     times = []
-    for _ in range(n_cases):
-        day = rng.randrange(365)
+    while len(times) < n_cases:
+        day = rng.randrange(days)
         hour = rng.choices(range(24), hour_weights)[0]
         local = start + timedelta(days=day, hours=hour, seconds=rng.randrange(3600))
-        times.append(local)
+        if local <= now:
+            times.append(local)
     times.sort()
     province_of = rng.choices(codes, weights, k=n_cases)
 
@@ -170,6 +174,9 @@ def fill(n_cases: int, now: datetime) -> None:
         "closed_at",
         "updated_at",
         "version",
+        "legal_hold",
+        "legal_hold_reason",
+        "is_drill",
     ]
     assignments = []
     events = []
@@ -177,6 +184,10 @@ def fill(n_cases: int, now: datetime) -> None:
     t0 = time.monotonic()
     connection.ensure_connection()
     raw = connection.connection
+    with connection.cursor() as cursor:
+        # No per-row triggers while filling (the rollups' dirty-day marks): the rollups are built after.
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("SET statement_timeout = 0")  # one COPY of a million rows outlasts the web's limit
     with raw.cursor() as cursor, cursor.copy(f"COPY incidents_incident ({', '.join(cols)}) FROM STDIN") as copy:
         for i, received in enumerate(times, start=1):
             code = province_of[i - 1]
@@ -246,6 +257,9 @@ def fill(n_cases: int, now: datetime) -> None:
                 m.get("closed_at"),
                 max([received, *m.values()]),
                 1,
+                False,
+                "",
+                False,
             )
             copy.write_row(row)
             if "dispatched_at" in m:
@@ -291,6 +305,9 @@ def fill(n_cases: int, now: datetime) -> None:
             for e in events:
                 copy.write_row((*e, "{}"))
     print(f"  {len(assignments):,} assignments, {len(events):,} timeline events copied", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("RESET statement_timeout")
 
 
 def staff(now: datetime):
@@ -370,6 +387,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--days", type=int, default=365, help="spread the cases over this many days")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="time an ess_bench filled by an earlier --keep run")
     args = parser.parse_args()
@@ -394,7 +412,7 @@ def main() -> None:
             t0 = time.monotonic()
             call_command("migrate", verbosity=0)
             print(f"Filling {DB_NAME} with {args.cases:,} cases …", flush=True)
-            fill(args.cases, now)
+            fill(args.cases, now, args.days)
             national, bangkok = staff(now)
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")

@@ -311,8 +311,9 @@ def analytic_queries():
 
 
 def scoped(scope: list[str] | None, filters: Filters = Filters()) -> QuerySet[Incident]:
-    """Cases the viewer may count: inside their provinces, narrowed by the filters."""
-    qs = Incident.objects.in_provinces(scope)
+    """Cases the viewer may count: real ones (never a drill's), inside their provinces, narrowed by the
+    filters. Every figure, list and export starts here."""
+    qs = Incident.objects.real().in_provinces(scope)
     if filters.provinces:
         qs = qs.filter(province_code__in=filters.provinces)
     if filters.categories:
@@ -376,7 +377,6 @@ def province_table(scope, period: Period, filters: Filters = Filters(), now: dat
         aggs[f"sla_{m.key}_late"] = Count("id", filter=_late(m, now))
     # Grouped by province *and* category (at most 77 × 6 groups): the same pass gives the category counts.
     per_province: dict[str, dict] = {}
-    per_category = dict.fromkeys(Category.values, 0)
     for group in received(scope, period, filters).values("province_code", "category").annotate(**aggs).order_by():
         row = per_province.setdefault(
             group["province_code"],
@@ -389,9 +389,18 @@ def province_table(scope, period: Period, filters: Filters = Filters(), now: dat
         for key in aggs:
             row[key] += group[key]
         row["by_category"][group["category"]] = row["by_category"].get(group["category"], 0) + group["received"]
-        per_category[group["category"]] = per_category.get(group["category"], 0) + group["received"]
+    return finish_table(per_province, list(aggs))
+
+
+def finish_table(per_province: dict[str, dict], keys: list[str]) -> dict:
+    """{"rows", "total"} from per-province rows of the counts `keys` (and "by_category"): the total, the
+    rates, the names, busiest first. The exact query and the rollups (dashboard.rollups) both end here."""
     rows = list(per_province.values())
-    total = {key: sum(r[key] for r in rows) for key in aggs}
+    total = {key: sum(r[key] for r in rows) for key in keys}
+    per_category = dict.fromkeys(Category.values, 0)
+    for row in rows:
+        for category, n in row["by_category"].items():
+            per_category[category] = per_category.get(category, 0) + n
     total["by_category"] = per_category
     for row in [*rows, total]:
         _derive_rates(row)

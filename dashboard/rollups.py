@@ -1,0 +1,459 @@
+"""Dashboard rollups: the period figures of a big window from per-day rows instead of every case.
+
+The exact figures (dashboard.stats) read every case of the period: fine for a few thousand, most of a second
+at a hundred thousand, seconds at a million (a national-disaster month). Here the worker keeps, per Bangkok
+day × province × category (and × agency for assignments), the counts and the *histograms* of how long each
+step took, in fixed log-spaced buckets that add up: any range and any province/category filter is a sum of
+rows, and medians and p90s are read from the summed histogram. docs/dashboard-rollups.md has the design.
+
+- Which path answers: `period_figures` — the exact query while the window holds at most
+  DASHBOARD_EXACT_MAX_CASES cases (live and exact: every figure at today's load), the rollups above that,
+  provided every day of the period has rows computed under the current signature (else exact again).
+- Freshness: database triggers (migration 0002) append the day of every changed case or assignment to
+  DirtyDay, whatever wrote it; the worker job `refresh` recomputes those days. A rollup lags the cases by at
+  most one worker round (DASHBOARD_ROLLUP_SECONDS) plus the recomputation.
+- Drill cases (Incident.is_drill) are never in a row.
+- What depends on *now* (open cases already past a target they have not reached) is not in a row: it is
+  counted live over the period's open cases (few, and indexed).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dashboard import stats
+from dashboard.models import AgencyRollup, CaseRollup, DirtyDay, RollupDay
+from dashboard.stats import BANGKOK, MILESTONES, PERCENTILES, Filters, Period
+from dispatch.models import Agency, Assignment
+from incidents import geo
+from incidents.models import OPEN_STATUSES, Category, Hotline, Incident, Status
+
+log = logging.getLogger("dashboard.rollups")
+
+ALL = "*"  # the category of a row that sums every category
+
+# --- Histograms -------------------------------------------------------------------------------------
+# Bucket 0: under 1 s (and negative, a clock error). Bucket b ≥ 1: [2^((b−1)/8), 2^(b/8)) seconds, read back
+# as its geometric middle 2^((b−½)/8); the last bucket is open-ended (≥ 2^(MAX_BUCKET−1)/8 s, about 97 days).
+# A value of v ≥ 1 s is read back within a factor 2^(1/16) of itself: at most 4.4 % too high or 4.2 % too
+# low; under 1 s, within 0.5 s. A percentile interpolates between two such values as percentile_cont does
+# between the true ones, so it keeps the same bound: |estimate − exact| ≤ 4.5 % of exact + 0.5 s.
+PER_OCTAVE = 8
+MAX_BUCKET = 1 + 23 * PER_OCTAVE
+SCHEME = f"log2/{PER_OCTAVE}/{MAX_BUCKET}"
+
+
+def bucket(seconds: float) -> int:
+    if seconds < 1:
+        return 0
+    return min(MAX_BUCKET, 1 + math.floor(math.log2(seconds) * PER_OCTAVE))
+
+
+def bucket_value(b: int) -> float:
+    if b == 0:
+        return 0.5
+    if b == MAX_BUCKET:
+        return 2 ** ((b - 1) / PER_OCTAVE)
+    return 2 ** ((b - 0.5) / PER_OCTAVE)
+
+
+def _dense() -> list[int]:
+    return [0] * (MAX_BUCKET + 1)
+
+
+def _sparse(dense: list[int]) -> list[int]:
+    """[offset, n(offset), n(offset+1), …] without the zeros at either end ([] when empty)."""
+    nonzero = [i for i, n in enumerate(dense) if n]
+    if not nonzero:
+        return []
+    return [nonzero[0], *dense[nonzero[0] : nonzero[-1] + 1]]
+
+
+def _add_sparse(dense: list[int], sparse: list[int]) -> None:
+    if sparse:
+        offset = sparse[0]
+        for i, n in enumerate(sparse[1:], offset):
+            dense[i] += n
+
+
+def histogram_percentiles(dense: list[int], fractions=PERCENTILES) -> tuple[int, list[float | None]]:
+    """(n, [estimate per fraction]) from a dense histogram, interpolating between ranks k and k+1 as
+    percentile_cont does (see dashboard.stats)."""
+    n = sum(dense)
+    if not n:
+        return 0, [None for _f in fractions]
+    wanted = []
+    for f in fractions:
+        pos = f * (n - 1)
+        k = math.floor(pos)
+        wanted.append((pos, k))
+    ranks = sorted({r for _pos, k in wanted for r in (k, min(k + 1, n - 1))})
+    at: dict[int, float] = {}
+    seen = 0
+    it = iter(ranks)
+    rank = next(it, None)
+    for b, count in enumerate(dense):
+        seen += count
+        while rank is not None and rank < seen:
+            at[rank] = bucket_value(b)
+            rank = next(it, None)
+        if rank is None:
+            break
+    return n, [at[k] + (pos - k) * (at[min(k + 1, n - 1)] - at[k]) for pos, k in wanted]
+
+
+def _span(dense: list[int]) -> dict:
+    n, (p50, p90) = histogram_percentiles(dense)
+    return {"n": n, "median": p50, "p90": p90}
+
+
+# --- What a row holds ---------------------------------------------------------------------------------
+
+
+def count_keys() -> list[str]:
+    keys = ["open", "resolved", "false_report", "duplicate", "cancelled", "referred"]
+    keys += [f"referred_{h}" for h in Hotline.values]
+    for m in MILESTONES:
+        keys += [f"sla_{m.key}_met", f"sla_{m.key}_late"]
+    return keys
+
+
+def signature() -> str:
+    """What a row's numbers depend on besides the cases: the bucket scheme and the SLA targets (a row counts
+    met/late against them). Rows of another signature are not read; the worker recomputes them."""
+    targets = ",".join(f"{m.key}={int(m.target().total_seconds())}" for m in MILESTONES)
+    return f"{SCHEME};{targets}"
+
+
+class _CaseAcc:
+    def __init__(self):
+        self.received = 0
+        self.counts = dict.fromkeys(count_keys(), 0)
+        self.by_category: dict[str, int] = {}
+        self.hours = [0] * 24
+        self.cells: dict[str, int] = {}
+        self.hist = {m.key: _dense() for m in MILESTONES}
+
+    def data(self, with_categories: bool) -> dict:
+        data = {
+            "counts": self.counts,
+            "hours": self.hours,
+            "cells": self.cells,
+            "hist": {k: _sparse(v) for k, v in self.hist.items()},
+        }
+        if with_categories:
+            data["by_category"] = self.by_category
+        return data
+
+
+class _AgencyAcc:
+    def __init__(self):
+        self.assignments = 0
+        self.declined = 0
+        self.hist = {k: _dense() for k in stats.AGENCY_SPANS}
+
+
+def _case_columns() -> list[str]:
+    return ["province_code", "category", "status", "referred_to", "received_at", "latitude", "longitude"] + [
+        m.field for m in MILESTONES
+    ]
+
+
+def compute_day(day: date) -> tuple[list[CaseRollup], list[AgencyRollup]]:
+    """The rollup rows of one Bangkok day, from its real cases and their assignments (unsaved)."""
+    period = Period(day, day)
+    targets = {m.key: m.target() for m in MILESTONES}
+    resolved_statuses = {Status.RESOLVED, Status.CLOSED}
+    resolved_at = [m.field for m in MILESTONES].index("resolved_at")
+    accs: dict[tuple[str, str], _CaseAcc] = {}
+    cases = (
+        Incident.objects.real()
+        .filter(received_at__gte=period.start, received_at__lt=period.end)
+        .order_by()
+        .values_list(*_case_columns())
+    )
+    for province, category, status, referred_to, received_at, lat, lng, *reached in cases.iterator(2000):
+        both = (
+            accs.setdefault((province, category), _CaseAcc()),
+            accs.setdefault((province, ALL), _CaseAcc()),
+        )
+        hour = received_at.astimezone(BANGKOK).hour
+        cell = f"{math.floor(lat * 10)},{math.floor(lng * 10)}" if lat is not None and lng is not None else None
+        for acc in both:
+            acc.received += 1
+            c = acc.counts
+            c["open"] += status in OPEN_STATUSES
+            c["resolved"] += status in resolved_statuses and reached[resolved_at] is not None
+            c["false_report"] += status == Status.FALSE_REPORT
+            c["duplicate"] += status == Status.DUPLICATE
+            c["cancelled"] += status == Status.CANCELLED
+            if status == Status.REFERRED:
+                c["referred"] += 1
+                if referred_to in Hotline.values:
+                    c[f"referred_{referred_to}"] += 1
+            acc.hours[hour] += 1
+            if cell is not None:
+                acc.cells[cell] = acc.cells.get(cell, 0) + 1
+            for m, at in zip(MILESTONES, reached, strict=True):
+                if at is None:
+                    continue
+                c[f"sla_{m.key}_met" if at <= received_at + targets[m.key] else f"sla_{m.key}_late"] += 1
+                acc.hist[m.key][bucket((at - received_at).total_seconds())] += 1
+        both[1].by_category[category] = both[1].by_category.get(category, 0) + 1
+
+    agency_accs: dict[tuple[str, str, int], _AgencyAcc] = {}
+    spans = list(stats.AGENCY_SPANS.items())
+    fields = [f for _key, pair in spans for f in pair]
+    assignments = (
+        Assignment.objects.filter(
+            incident__is_drill=False, incident__received_at__gte=period.start, incident__received_at__lt=period.end
+        )
+        .order_by()
+        .values_list("incident__province_code", "incident__category", "agency_id", "status", *fields)
+    )
+    for province, category, agency_id, status, *times in assignments.iterator(2000):
+        for acc in (
+            agency_accs.setdefault((province, category, agency_id), _AgencyAcc()),
+            agency_accs.setdefault((province, ALL, agency_id), _AgencyAcc()),
+        ):
+            acc.assignments += 1
+            acc.declined += status == "declined"
+            for i, (key, _pair) in enumerate(spans):
+                start, end = times[2 * i], times[2 * i + 1]
+                if start is not None and end is not None:
+                    acc.hist[key][bucket((end - start).total_seconds())] += 1
+
+    case_rows = [
+        CaseRollup(
+            day=day,
+            province_code=province,
+            category=category,
+            received=acc.received,
+            data=acc.data(with_categories=category == ALL),
+        )
+        for (province, category), acc in accs.items()
+    ]
+    agency_rows = [
+        AgencyRollup(
+            day=day,
+            province_code=province,
+            category=category,
+            agency_id=agency_id,
+            assignments=acc.assignments,
+            data={"declined": acc.declined, "hist": {k: _sparse(v) for k, v in acc.hist.items()}},
+        )
+        for (province, category, agency_id), acc in agency_accs.items()
+    ]
+    return case_rows, agency_rows
+
+
+def rebuild_day(day: date, now: datetime | None = None) -> int:
+    """Recompute one day's rows, replacing the old ones, and clear its dirty marks: one transaction, under
+    the day's lock (a second worker waits, then recomputes again — harmless). Marks that commit while this
+    runs stay, so the day is recomputed once more: a change is never lost between two workers' reads."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        RollupDay.objects.bulk_create([RollupDay(day=day, computed_at=now, signature="")], ignore_conflicts=True)
+        marker = RollupDay.objects.select_for_update().get(day=day)
+        DirtyDay.objects.filter(day=day).delete()
+        case_rows, agency_rows = compute_day(day)
+        CaseRollup.objects.filter(day=day).delete()
+        AgencyRollup.objects.filter(day=day).delete()
+        CaseRollup.objects.bulk_create(case_rows, batch_size=500)
+        AgencyRollup.objects.bulk_create(agency_rows, batch_size=500)
+        marker.computed_at = now
+        marker.signature = signature()
+        marker.save(update_fields=["computed_at", "signature"])
+    return len(case_rows)
+
+
+def rebuild_range(first: date, last: date, now: datetime | None = None) -> int:
+    """Recompute every day from `first` to `last` (the management command); returns the number of days."""
+    days = Period(first, last).days
+    for day in reversed(days):  # newest first: the days a dashboard asks for most
+        rebuild_day(day, now)
+    return len(days)
+
+
+# Days recomputed per worker round at most, besides today (a backlog of dirty days drains over rounds).
+DAYS_PER_ROUND = 31
+
+
+def refresh(now: datetime | None = None) -> int:
+    """The worker job: recompute the days marked dirty (newest first), today if it has no rows yet, and a
+    few days computed under an old signature. Returns the number of days recomputed."""
+    now = now or timezone.now()
+    today = stats.bangkok_today(now)
+    days = list(DirtyDay.objects.values_list("day", flat=True).distinct().order_by("-day")[:DAYS_PER_ROUND])
+    if today not in days and not RollupDay.objects.filter(day=today).exists():
+        days.append(today)
+    stale = RollupDay.objects.exclude(signature=signature()).exclude(day__in=days).order_by("-day")
+    days += list(stale.values_list("day", flat=True)[: max(0, DAYS_PER_ROUND - len(days))])
+    for day in days:
+        rebuild_day(day, now)
+    return len(days)
+
+
+# --- Reading ----------------------------------------------------------------------------------------
+
+
+def covered(period: Period) -> bool:
+    """Every day of the period has rows computed under the current signature."""
+    n = RollupDay.objects.filter(day__gte=period.first, day__lte=period.last, signature=signature()).count()
+    return n == len(period.days)
+
+
+def _rows(model, scope, period: Period, filters: Filters):
+    qs = model.objects.filter(day__gte=period.first, day__lte=period.last)
+    if scope is not None:
+        qs = qs.filter(province_code__in=scope)
+    if filters.provinces:
+        qs = qs.filter(province_code__in=filters.provinces)
+    return qs.filter(category__in=filters.categories) if filters.categories else qs.filter(category=ALL)
+
+
+def period_figures(scope, period: Period, filters: Filters | None = None, now: datetime | None = None) -> dict:
+    """The period's heavy figures — {"table", "days", "hours", "times", "agencies", "cells", "source"} in
+    the shapes dashboard.stats returns — from the rollups when the period holds more than
+    DASHBOARD_EXACT_MAX_CASES cases and they cover it, else from the exact queries."""
+    now = now or timezone.now()
+    filters = filters or Filters()
+    case_rows = None
+    if covered(period):
+        rows = _rows(CaseRollup, scope, period, filters)
+        case_rows = list(rows.values_list("day", "province_code", "category", "received", "data"))
+        if sum(r[3] for r in case_rows) <= settings.DASHBOARD_EXACT_MAX_CASES:
+            case_rows = None
+    if case_rows is None:
+        days, hours = stats.by_day_and_hour(scope, period, filters)
+        return {
+            "source": "exact",
+            "table": stats.province_table(scope, period, filters, now),
+            "days": days,
+            "hours": hours,
+            "times": stats.response_times(scope, period, filters),
+            "agencies": stats.agency_times(scope, period, filters),
+            "cells": stats.map_cells(scope, period, filters),
+        }
+    return {"source": "rollup", **_from_rows(case_rows, scope, period, filters, now)}
+
+
+def _from_rows(case_rows, scope, period: Period, filters: Filters, now: datetime) -> dict:
+    keys = count_keys()
+    per_province: dict[str, dict] = {}
+    hists: dict[str, dict[str, list[int]]] = {}
+    per_day: dict[date, int] = {}
+    hours = [0] * 24
+    cells: dict[str, int] = {}
+    for day, province, category, received, data in case_rows:
+        row = per_province.get(province)
+        if row is None:
+            row = per_province[province] = {"province_code": province, "received": 0, **dict.fromkeys(keys, 0)}
+            row["by_category"] = dict.fromkeys(Category.values, 0)
+            hists[province] = {m.key: _dense() for m in MILESTONES}
+        row["received"] += received
+        for key, n in data["counts"].items():
+            row[key] = row.get(key, 0) + n
+        # A row of all categories carries its split by category; a row of one category is that category.
+        for cat, n in data.get("by_category", {category: received}).items():
+            row["by_category"][cat] = row["by_category"].get(cat, 0) + n
+        per_day[day] = per_day.get(day, 0) + received
+        for h, n in enumerate(data["hours"]):
+            hours[h] += n
+        for cell, n in data["cells"].items():
+            cells[cell] = cells.get(cell, 0) + n
+        for key, sparse in data["hist"].items():
+            _add_sparse(hists[province][key], sparse)
+    # What depends on now: open cases of the period already past a target they have not reached.
+    waiting = {
+        f"w_{m.key}": Count(
+            "id", filter=Q(**{f"{m.field}__isnull": True}, status__in=m.waiting_in, received_at__lt=now - m.target())
+        )
+        for m in MILESTONES
+    }
+    open_cases = stats.received(scope, period, filters).filter(status__in=OPEN_STATUSES)
+    for group in open_cases.values("province_code").annotate(**waiting).order_by():
+        row = per_province.get(group["province_code"])
+        if row is None:  # a case the rollup has not seen yet (it lags by a worker round)
+            continue
+        for m in MILESTONES:
+            row[f"sla_{m.key}_late"] += group[f"w_{m.key}"]
+
+    table = stats.finish_table(per_province, ["received", *keys])
+
+    provinces = []
+    overall = {m.key: _dense() for m in MILESTONES}
+    for province in sorted(hists):
+        spans = {}
+        for key, dense in hists[province].items():
+            spans[key] = _span(dense)
+            acc = overall[key]
+            for i, n in enumerate(dense):
+                if n:
+                    acc[i] += n
+        provinces.append(
+            {"province_code": province, "name": geo.province_name(province) or _("Unknown province"), "spans": spans}
+        )
+    times = {"overall": {key: _span(dense) for key, dense in overall.items()}, "provinces": provinces}
+
+    return {
+        "table": table,
+        "days": [{"day": d, "n": per_day.get(d, 0)} for d in period.days],
+        "hours": hours,
+        "times": times,
+        "agencies": _agencies(scope, period, filters),
+        "cells": [
+            {"lat": round((lat + 0.5) / 10, 2), "lng": round((lng + 0.5) / 10, 2), "n": n}
+            for lat, lng, n in ((*map(int, cell.split(",")), n) for cell, n in cells.items())
+        ],
+    }
+
+
+def _agencies(scope, period: Period, filters: Filters) -> list[dict]:
+    per_agency: dict[int, dict] = {}
+    for agency_id, assignments, data in _rows(AgencyRollup, scope, period, filters).values_list(
+        "agency_id", "assignments", "data"
+    ):
+        acc = per_agency.get(agency_id)
+        if acc is None:
+            acc = per_agency[agency_id] = {
+                "assignments": 0,
+                "declined": 0,
+                "hist": {k: _dense() for k in stats.AGENCY_SPANS},
+            }
+        acc["assignments"] += assignments
+        acc["declined"] += data["declined"]
+        for key, sparse in data["hist"].items():
+            _add_sparse(acc["hist"][key], sparse)
+    agencies = Agency.objects.in_bulk(list(per_agency))
+    rows = []
+    for agency_id, acc in per_agency.items():
+        agency = agencies.get(agency_id)
+        if agency is None:  # deleted since: its assignments went with it; the day is dirty and recomputed
+            continue
+        rows.append(
+            {
+                "agency_id": agency_id,
+                "name": agency.name,
+                "province_code": agency.province_code,
+                "province": geo.province_name(agency.province_code),
+                "assignments": acc["assignments"],
+                "declined": acc["declined"],
+                "spans": {key: _span(dense) for key, dense in acc["hist"].items()},
+            }
+        )
+    rows.sort(key=lambda r: (-r["assignments"], r["name"]))
+    return rows
+
+
+def mark_dirty(days: list[date]) -> None:
+    """Mark days for the worker by hand (the triggers do it for every change; tests and repairs use this)."""
+    DirtyDay.objects.bulk_create([DirtyDay(day=d) for d in days])
