@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, FloatField, Func, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractHour, Floor
@@ -195,7 +196,10 @@ def _windowed_percentiles(values_qs: QuerySet, fractions=PERCENTILES) -> dict:
     Standard SQL (window functions), used on SQLite: rank values within each group from 0, and for each
     fraction f take v[k] + (p − k)·(v[k+1] − v[k]) where p = f·(n−1), k = ⌊p⌋ — percentile_cont exactly.
     """
-    inner_sql, params = values_qs.order_by().query.sql_with_params()
+    try:
+        inner_sql, params = values_qs.order_by().query.sql_with_params()
+    except EmptyResultSet:  # e.g. a scope of no province: nothing to rank
+        return {}
     picks = []
     for f in fractions:
         pos = f"({f!r} * (n - 1))"
@@ -237,16 +241,20 @@ def percentiles(
             for i, condition in enumerate((tallies or {}).values())
         }
         inner = qs.annotate(grp=F(group) if group else Value(""), **values, **flags).values_list("grp", *values, *flags)
-        inner_sql, params = inner.order_by().query.sql_with_params()
         fractions = ", ".join(repr(f) for f in PERCENTILES)
         # One sort per span gives both fractions (percentile_cont over an array of fractions).
         aggs = ", ".join(f"COUNT({v}), percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY {v})" for v in values)
         tally_sql = "".join(f", SUM({t})" for t in flags)
         grouping = "ROLLUP (grp)" if group and overall else "grp"
-        sql = f"SELECT grp, GROUPING(grp), {aggs}, COUNT(*){tally_sql} FROM ({inner_sql}) AS t GROUP BY {grouping}"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        try:
+            inner_sql, params = inner.order_by().query.sql_with_params()
+        except EmptyResultSet:  # e.g. a scope of no province: no rows
+            rows = []
+        else:
+            sql = f"SELECT grp, GROUPING(grp), {aggs}, COUNT(*){tally_sql} FROM ({inner_sql}) AS t GROUP BY {grouping}"
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
         for row in rows:
             key = None if (row[1] or not group) else row[0]
             result[key] = {}

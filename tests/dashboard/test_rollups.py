@@ -336,3 +336,18 @@ def test_the_rebuild_command_builds_a_range_and_refuses_bad_input(capsys, englis
     with pytest.raises(CommandError, match="after"):
         call_command("rebuild_rollups", "--from", "2026-11-28", "--to", "2026-11-20")
     assert RollupDay.objects.count() == 9
+
+
+def test_a_supervisor_with_no_province_sees_empty_figures_not_an_error(client, settings):
+    from dispatch.staff import ensure_staff
+    from ess.models import Role
+
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    make_incident(received_at=timezone.now() - timedelta(days=2))
+    nobody = ensure_staff("sup_none", role=Role.SUPERVISOR).user  # neither national nor any province
+    client.force_login(nobody)
+    for threshold in (10**9, 0):
+        settings.DASHBOARD_EXACT_MAX_CASES = threshold
+        response = client.get("/dashboard/?range=30d")
+        assert response.status_code == 200
+        assert 'data-kpi="received">0<' in response.content.decode()
