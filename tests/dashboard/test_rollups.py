@@ -251,6 +251,18 @@ def test_a_late_change_to_an_old_case_is_reflected_after_the_worker_runs(setting
     assert [r["province_code"] for r in figures()["table"]["rows"]] == ["50"]
 
 
+def test_the_worker_builds_days_that_have_no_rows_newest_first(settings):
+    settings.DASHBOARD_EXACT_MAX_CASES = 0
+    make_incident(received_at=timezone.now() - timedelta(days=12))
+    period = Period.last_days(30)
+    rounds = 0
+    while rollups.period_figures(None, period)["source"] == "exact":
+        assert rollup_worker().run_once(), "a round with days still missing built none"
+        rounds += 1
+    assert rounds == -(-30 // rollups.BACKFILL_PER_ROUND)  # a week a round: the month in five rounds
+    assert rollups.period_figures(None, period)["table"]["total"]["received"] == 1
+
+
 def test_two_rebuilds_of_a_day_leave_one_set_of_rows():
     make_incident(received_at=NOW)
     rollups.rebuild_day(LAST, NOW)
