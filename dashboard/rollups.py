@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Floor
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +39,7 @@ from dashboard.stats import MILESTONES, PERCENTILES, Filters, Period
 from dispatch.models import Agency, Assignment
 from incidents import geo
 from incidents.models import OPEN_STATUSES, Category, Hotline, Incident, Status
+from shifts.actions import LOAD_WEEKS
 
 log = logging.getLogger("dashboard.rollups")
 
@@ -81,9 +84,8 @@ def _sparse(dense: list[int]) -> list[int]:
 
 def _add_sparse(dense: list[int], sparse: list[int]) -> None:
     if sparse:
-        offset = sparse[0]
-        for i, n in enumerate(sparse[1:], offset):
-            dense[i] += n
+        start, end = sparse[0], sparse[0] + len(sparse) - 1
+        dense[start:end] = map(operator.add, dense[start:end], sparse[1:])  # the loop in C: ~10× a for loop
 
 
 def histogram_percentiles(dense: list[int], fractions=PERCENTILES) -> tuple[int, list[float | None]]:
@@ -430,8 +432,7 @@ def _from_rows(case_rows, scope, period: Period, filters: Filters, now: datetime
         for cat, n in data.get("by_category", {category: received}).items():
             row["by_category"][cat] = row["by_category"].get(cat, 0) + n
         per_day[day] = per_day.get(day, 0) + received
-        for h, n in enumerate(data["hours"]):
-            hours[h] += n
+        hours[:] = map(operator.add, hours, data["hours"])
         for cell, n in data["cells"].items():
             cells[cell] = cells.get(cell, 0) + n
         for key, sparse in data["hist"].items():
@@ -479,6 +480,23 @@ def _from_rows(case_rows, scope, period: Period, filters: Filters, now: datetime
             for lat, lng, n in ((*map(int, cell.split(",")), n) for cell, n in cells.items())
         ],
     }
+
+
+def expected_load_by_hour(scope, now: datetime | None = None) -> list[float] | None:
+    """shifts.actions.expected_load_by_hour from the rollups' hours (the same figure: average real reports
+    per Bangkok hour over the LOAD_WEEKS weeks before today, within the scope), or None — the caller counts
+    exactly — when the rows do not cover those weeks or they hold few cases (DASHBOARD_EXACT_MAX_CASES)."""
+    today = stats.bangkok_today(now)
+    period = Period(today - timedelta(weeks=LOAD_WEEKS), today - timedelta(days=1))
+    if not covered(period):
+        return None
+    rows = list(_rows(CaseRollup, scope, period, Filters()).values_list("received", KeyTransform("hours", "data")))
+    if sum(received for received, _hours in rows) <= settings.DASHBOARD_EXACT_MAX_CASES:
+        return None
+    hours = [0] * 24
+    for _received, row_hours in rows:
+        hours[:] = map(operator.add, hours, row_hours)
+    return [round(n / len(period.days), 2) for n in hours]
 
 
 def _agencies(scope, period: Period, filters: Filters) -> list[dict]:

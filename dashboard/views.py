@@ -176,6 +176,8 @@ def _figures(request: HttpRequest, q: Query) -> dict:
         "agency_spans": list(stats.AGENCY_SPAN_LABELS.items()),
         "backlog": backlog,
         "staffing": stats.staffing(q.scope, q.filters, now),
+        # For the roster panel ({% shift_staffing %}): from the rollups when they cover it, else it counts.
+        "expected_load": rollups.expected_load_by_hour(q.scope, now),
         "hotlines": Hotline.choices,
         "cases_url": reverse("dashboard:cases") + "?" + q.querystring,
         "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS,

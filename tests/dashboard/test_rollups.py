@@ -363,3 +363,30 @@ def test_a_supervisor_with_no_province_sees_empty_figures_not_an_error(client, s
         response = client.get("/dashboard/?range=30d")
         assert response.status_code == 200
         assert 'data-kpi="received">0<' in response.content.decode()
+
+
+def test_the_roster_panels_expected_load_comes_from_the_rollups_and_leaves_drills_out(settings):
+    from shifts import actions as shifts
+
+    rng = random.Random(5)
+    now = datetime(2026, 11, 29, 5, 30, tzinfo=UTC)
+    for i in range(60):
+        received = now - timedelta(days=rng.randrange(1, 60), minutes=rng.randrange(1440))
+        case = make_incident(received_at=received, province_code=rng.choice(["10", "50"]), district_code="")
+        if i % 10 == 0:
+            Incident.objects.filter(pk=case.pk).update(is_drill=True)
+    today = stats.bangkok_today(now)
+    rollups.rebuild_range(today - timedelta(days=60), today, now)
+    settings.DASHBOARD_EXACT_MAX_CASES = 0
+    since = Period(today - timedelta(weeks=8), today).start
+    for scope in (None, ["50"]):
+        exact = shifts.expected_load_by_hour(scope, now)
+        assert rollups.expected_load_by_hour(scope, now) == exact
+        # The average per hour × 56 days gives back the counts (rounding to 0.01 loses less than 0.5).
+        counted = sum(round(x * 56) for x in exact)
+        window = Incident.objects.in_provinces(scope).filter(
+            received_at__gte=since, received_at__lt=Period(today, today).start
+        )
+        assert counted == window.filter(is_drill=False).count() < window.count()
+    settings.DASHBOARD_EXACT_MAX_CASES = 10**9
+    assert rollups.expected_load_by_hour(None, now) is None  # few cases: shifts counts them itself
