@@ -56,12 +56,28 @@ class RollupDay(models.Model):
         return f"{self.day} ({self.computed_at:%H:%M:%S})"
 
 
+class RollupWeek(models.Model):
+    """A Monday whose week rows (span 7: the sums of its seven days' rows) are `valid` under `signature`.
+    Rebuilding one of its days sets `valid` off in the same transaction (holding this row's lock), so a
+    week is never read with a day missing from it; the worker then rebuilds it."""
+
+    monday = models.DateField(primary_key=True)
+    computed_at = models.DateTimeField()
+    signature = models.CharField(max_length=200)
+    valid = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"week of {self.monday}" + ("" if self.valid else " (stale)")
+
+
 class CaseRollup(models.Model):
-    """Real (non-drill) cases received on one Bangkok day in one province and category; category "*" is
-    the same day and province over all categories (so a national view sums 77 rows a day, not 77 × 6).
-    `data`: {"counts": {...}, "hours": [24], "cells": {"lat,lng": n}, "hist": {step: [offset, n, …]}}."""
+    """Real (non-drill) cases received on one Bangkok day (span 1), or in the week from that Monday (span 7),
+    in one province and category; category "*" is the same over all categories (so a national view sums
+    77 rows a day, not 77 × 6). `data`: {"counts": {...}, "hours": [24], "cells": {"lat,lng": n},
+    "hist": {step: [offset, n, …]}}."""
 
     day = models.DateField()
+    span = models.PositiveSmallIntegerField(default=1)
     province_code = models.CharField(max_length=2, blank=True)
     category = models.CharField(max_length=32)
     received = models.PositiveIntegerField(default=0)
@@ -69,7 +85,7 @@ class CaseRollup(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["day", "province_code", "category"], name="case_rollup_key"),
+            models.UniqueConstraint(fields=["day", "span", "province_code", "category"], name="case_rollup_key"),
         ]
 
     def __str__(self) -> str:
@@ -77,10 +93,11 @@ class CaseRollup(models.Model):
 
 
 class AgencyRollup(models.Model):
-    """Assignments of real cases received on one day in one province and category, per agency (category
-    "*": all categories). `data`: {"declined": n, "hist": {span: [offset, n, …]}}."""
+    """Assignments of real cases received on one day (span 1) or week (span 7) in one province and category,
+    per agency (category "*": all categories). `data`: {"declined": n, "hist": {span: [offset, n, …]}}."""
 
     day = models.DateField()
+    span = models.PositiveSmallIntegerField(default=1)
     province_code = models.CharField(max_length=2, blank=True)
     category = models.CharField(max_length=32)
     agency_id = models.IntegerField()
@@ -89,7 +106,9 @@ class AgencyRollup(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["day", "province_code", "category", "agency_id"], name="agency_rollup_key"),
+            models.UniqueConstraint(
+                fields=["day", "span", "province_code", "category", "agency_id"], name="agency_rollup_key"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,14 +27,14 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Floor
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dashboard import stats
-from dashboard.models import AgencyRollup, CaseRollup, DirtyDay, RollupDay
+from dashboard.models import AgencyRollup, CaseRollup, DirtyDay, RollupDay, RollupWeek
 from dashboard.stats import MILESTONES, PERCENTILES, Filters, Period
 from dispatch.models import Agency, Assignment
 from incidents import geo
@@ -157,6 +157,19 @@ class _CaseAcc:
         for key, dense in other.hist.items():
             self.hist[key] = [a + b for a, b in zip(self.hist[key], dense, strict=True)]
 
+    def add_data(self, received: int, data: dict, category: str) -> None:
+        """Add a stored row (a week is the sum of its days)."""
+        self.received += received
+        for key, n in data["counts"].items():
+            self.counts[key] = self.counts.get(key, 0) + n
+        for cat, n in data.get("by_category", {category: received}).items():
+            self.by_category[cat] = self.by_category.get(cat, 0) + n
+        self.hours[:] = map(operator.add, self.hours, data["hours"])
+        for cell, n in data["cells"].items():
+            self.cells[cell] = self.cells.get(cell, 0) + n
+        for key, sparse in data["hist"].items():
+            _add_sparse(self.hist[key], sparse)
+
     def data(self, with_categories: bool) -> dict:
         data = {
             "counts": self.counts,
@@ -174,6 +187,15 @@ class _AgencyAcc:
         self.assignments = 0
         self.declined = 0
         self.hist = {k: _dense() for k in stats.AGENCY_SPANS}
+
+    def add_data(self, assignments: int, data: dict) -> None:
+        self.assignments += assignments
+        self.declined += data["declined"]
+        for key, sparse in data["hist"].items():
+            _add_sparse(self.hist[key], sparse)
+
+    def data(self) -> dict:
+        return {"declined": self.declined, "hist": {k: _sparse(v) for k, v in self.hist.items()}}
 
     def add(self, other: _AgencyAcc) -> None:
         self.assignments += other.assignments
@@ -315,31 +337,116 @@ def compute_day(day: date) -> tuple[list[CaseRollup], list[AgencyRollup]]:
     return case_rows, agency_rows
 
 
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _complete_week(first: date, today: date) -> bool:
+    """Week rows are kept only for weeks wholly before today (the current week changes all day)."""
+    return first + timedelta(days=6) < today
+
+
 def rebuild_day(day: date, now: datetime | None = None) -> int:
     """Recompute one day's rows, replacing the old ones, and clear its dirty marks: one transaction, under
     the day's lock (a second worker waits, then recomputes again — harmless). Marks that commit while this
-    runs stay, so the day is recomputed once more: a change is never lost between two workers' reads."""
+    runs stay, so the day is recomputed once more: a change is never lost between two workers' reads.
+    The day's week, if it has rows, is marked stale in the same transaction (rebuild_week redoes it)."""
     now = now or timezone.now()
     with transaction.atomic():
         RollupDay.objects.bulk_create([RollupDay(day=day, computed_at=now, signature="")], ignore_conflicts=True)
         marker = RollupDay.objects.select_for_update().get(day=day)
         DirtyDay.objects.filter(day=day).delete()
         case_rows, agency_rows = compute_day(day)
-        CaseRollup.objects.filter(day=day).delete()
-        AgencyRollup.objects.filter(day=day).delete()
+        CaseRollup.objects.filter(day=day, span=1).delete()
+        AgencyRollup.objects.filter(day=day, span=1).delete()
         CaseRollup.objects.bulk_create(case_rows, batch_size=500)
         AgencyRollup.objects.bulk_create(agency_rows, batch_size=500)
         marker.computed_at = now
         marker.signature = signature()
         marker.save(update_fields=["computed_at", "signature"])
+        RollupWeek.objects.filter(monday=monday(day)).update(valid=False)
     return len(case_rows)
 
 
+def rebuild_week(first: date, now: datetime | None = None) -> bool:
+    """Recompute the week rows (span 7) of the week from Monday `first` as the sums of its day rows, under
+    the week's lock. Only for a week wholly before today whose seven days all have current rows; returns
+    whether the week is now valid."""
+    now = now or timezone.now()
+    days = [first + timedelta(days=i) for i in range(7)]
+    if not _complete_week(first, stats.bangkok_today(now)):
+        return False
+    sig = signature()
+    with transaction.atomic():
+        RollupWeek.objects.bulk_create(
+            [RollupWeek(monday=first, computed_at=now, signature="", valid=False)], ignore_conflicts=True
+        )
+        marker = RollupWeek.objects.select_for_update().get(monday=first)
+        # Read after taking the lock: a day rebuilt meanwhile has committed (it waited for this lock to mark
+        # the week stale) or will mark it stale after this commits.
+        if RollupDay.objects.filter(day__in=days, signature=sig).count() < 7:
+            return False
+        keys = count_keys()
+        cases: dict[tuple[str, str], _CaseAcc] = {}
+        for province, category, received, data in CaseRollup.objects.filter(day__in=days, span=1).values_list(
+            "province_code", "category", "received", "data"
+        ):
+            acc = cases.get((province, category))
+            if acc is None:
+                acc = cases[(province, category)] = _CaseAcc(keys)
+            acc.add_data(received, data, category)
+        agencies: dict[tuple[str, str, int], _AgencyAcc] = {}
+        for province, category, agency_id, assignments, data in AgencyRollup.objects.filter(
+            day__in=days, span=1
+        ).values_list("province_code", "category", "agency_id", "assignments", "data"):
+            acc = agencies.get((province, category, agency_id))
+            if acc is None:
+                acc = agencies[(province, category, agency_id)] = _AgencyAcc()
+            acc.add_data(assignments, data)
+        CaseRollup.objects.filter(day=first, span=7).delete()
+        AgencyRollup.objects.filter(day=first, span=7).delete()
+        CaseRollup.objects.bulk_create(
+            [
+                CaseRollup(
+                    day=first,
+                    span=7,
+                    province_code=p,
+                    category=c,
+                    received=acc.received,
+                    data=acc.data(with_categories=c == ALL),
+                )
+                for (p, c), acc in cases.items()
+            ],
+            batch_size=500,
+        )
+        AgencyRollup.objects.bulk_create(
+            [
+                AgencyRollup(
+                    day=first,
+                    span=7,
+                    province_code=p,
+                    category=c,
+                    agency_id=a,
+                    assignments=acc.assignments,
+                    data=acc.data(),
+                )
+                for (p, c, a), acc in agencies.items()
+            ],
+            batch_size=500,
+        )
+        marker.computed_at, marker.signature, marker.valid = now, sig, True
+        marker.save(update_fields=["computed_at", "signature", "valid"])
+    return True
+
+
 def rebuild_range(first: date, last: date, now: datetime | None = None) -> int:
-    """Recompute every day from `first` to `last` (the management command); returns the number of days."""
+    """Recompute every day from `first` to `last` and their weeks (the management command); returns the
+    number of days."""
     days = Period(first, last).days
     for day in reversed(days):  # newest first: the days a dashboard asks for most
         rebuild_day(day, now)
+    for week in sorted({monday(d) for d in days}, reverse=True):
+        rebuild_week(week, now)
     return len(days)
 
 
@@ -365,10 +472,39 @@ def refresh(now: datetime | None = None) -> int:
     days += [d for d in missing if d not in built and d not in days][:BACKFILL_PER_ROUND]
     for day in days:
         rebuild_day(day, now)
-    return len(days)
+    # Weeks: those of the days just rebuilt, then a few others without valid rows whose days are all built.
+    weeks = {monday(d) for d in days if _complete_week(monday(d), today)}
+    valid = set(
+        RollupWeek.objects.filter(monday__gte=first, valid=True, signature=signature()).values_list("monday", flat=True)
+    )
+    built |= set(days)
+    candidates = sorted({monday(d) for d in built if monday(d) >= first}, reverse=True)
+    weeks |= {
+        w
+        for w in candidates
+        if w not in valid and _complete_week(w, today) and all(w + timedelta(days=i) in built for i in range(7))
+    }
+    done = sum(rebuild_week(w, now) for w in sorted(weeks, reverse=True)[:DAYS_PER_ROUND])
+    return len(days) + done
 
 
 # --- Reading ----------------------------------------------------------------------------------------
+
+
+def segments(period: Period) -> tuple[list[date], list[date]]:
+    """The period as (Mondays of whole weeks inside it with valid week rows, the remaining days)."""
+    mondays = [d for d in period.days if d.weekday() == 0 and d + timedelta(days=6) <= period.last]
+    valid = (
+        set(
+            RollupWeek.objects.filter(monday__in=mondays, valid=True, signature=signature()).values_list(
+                "monday", flat=True
+            )
+        )
+        if mondays
+        else set()
+    )
+    in_weeks = {w + timedelta(days=i) for w in valid for i in range(7)}
+    return sorted(valid), [d for d in period.days if d not in in_weeks]
 
 
 def covered(period: Period) -> bool:
@@ -377,8 +513,14 @@ def covered(period: Period) -> bool:
     return n == len(period.days)
 
 
-def _rows(model, scope, period: Period, filters: Filters):
-    qs = model.objects.filter(day__gte=period.first, day__lte=period.last)
+def _rows(model, scope, period: Period, filters: Filters, parts: tuple[list[date], list[date]] | None = None):
+    """The rows that make up the period (week rows where valid, day rows elsewhere; `parts` from segments(),
+    None: day rows only), within the scope and filters."""
+    if parts is None:
+        qs = model.objects.filter(span=1, day__gte=period.first, day__lte=period.last)
+    else:
+        weeks, days = parts
+        qs = model.objects.filter(Q(span=7, day__in=weeks) | Q(span=1, day__in=days))
     if scope is not None:
         qs = qs.filter(province_code__in=scope)
     if filters.provinces:
@@ -394,10 +536,18 @@ def period_figures(scope, period: Period, filters: Filters | None = None, now: d
     filters = filters or Filters()
     case_rows = None
     if covered(period):
-        rows = _rows(CaseRollup, scope, period, filters)
-        case_rows = list(rows.values_list("day", "province_code", "category", "received", "data"))
-        if sum(r[3] for r in case_rows) <= settings.DASHBOARD_EXACT_MAX_CASES:
-            case_rows = None
+        # How many cases first (day rows' plain column, cheap); the rows themselves only when needed.
+        per_day = dict(
+            _rows(CaseRollup, scope, period, filters)
+            .values_list("day")
+            .annotate(n=Sum("received"))
+            .order_by()
+            .values_list("day", "n")
+        )
+        if sum(per_day.values()) > settings.DASHBOARD_EXACT_MAX_CASES:
+            parts = segments(period)
+            rows = _rows(CaseRollup, scope, period, filters, parts)
+            case_rows = list(rows.values_list("day", "province_code", "category", "received", "data"))
     if case_rows is None:
         days, hours = stats.by_day_and_hour(scope, period, filters)
         return {
@@ -409,17 +559,16 @@ def period_figures(scope, period: Period, filters: Filters | None = None, now: d
             "agencies": stats.agency_times(scope, period, filters),
             "cells": stats.map_cells(scope, period, filters),
         }
-    return {"source": "rollup", **_from_rows(case_rows, scope, period, filters, now)}
+    return {"source": "rollup", **_from_rows(case_rows, per_day, parts, scope, period, filters, now)}
 
 
-def _from_rows(case_rows, scope, period: Period, filters: Filters, now: datetime) -> dict:
+def _from_rows(case_rows, per_day: dict, parts, scope, period: Period, filters: Filters, now: datetime) -> dict:
     keys = count_keys()
     per_province: dict[str, dict] = {}
     hists: dict[str, dict[str, list[int]]] = {}
-    per_day: dict[date, int] = {}
     hours = [0] * 24
     cells: dict[str, int] = {}
-    for day, province, category, received, data in case_rows:
+    for _day, province, category, received, data in case_rows:
         row = per_province.get(province)
         if row is None:
             row = per_province[province] = {"province_code": province, "received": 0, **dict.fromkeys(keys, 0)}
@@ -431,7 +580,6 @@ def _from_rows(case_rows, scope, period: Period, filters: Filters, now: datetime
         # A row of all categories carries its split by category; a row of one category is that category.
         for cat, n in data.get("by_category", {category: received}).items():
             row["by_category"][cat] = row["by_category"].get(cat, 0) + n
-        per_day[day] = per_day.get(day, 0) + received
         hours[:] = map(operator.add, hours, data["hours"])
         for cell, n in data["cells"].items():
             cells[cell] = cells.get(cell, 0) + n
@@ -474,7 +622,7 @@ def _from_rows(case_rows, scope, period: Period, filters: Filters, now: datetime
         "days": [{"day": d, "n": per_day.get(d, 0)} for d in period.days],
         "hours": hours,
         "times": times,
-        "agencies": _agencies(scope, period, filters),
+        "agencies": _agencies(scope, period, filters, parts),
         "cells": [
             {"lat": round((lat + 0.5) / 10, 2), "lng": round((lng + 0.5) / 10, 2), "n": n}
             for lat, lng, n in ((*map(int, cell.split(",")), n) for cell, n in cells.items())
@@ -490,7 +638,8 @@ def expected_load_by_hour(scope, now: datetime | None = None) -> list[float] | N
     period = Period(today - timedelta(weeks=LOAD_WEEKS), today - timedelta(days=1))
     if not covered(period):
         return None
-    rows = list(_rows(CaseRollup, scope, period, Filters()).values_list("received", KeyTransform("hours", "data")))
+    rows = _rows(CaseRollup, scope, period, Filters(), segments(period))
+    rows = list(rows.values_list("received", KeyTransform("hours", "data")))
     if sum(received for received, _hours in rows) <= settings.DASHBOARD_EXACT_MAX_CASES:
         return None
     hours = [0] * 24
@@ -499,9 +648,9 @@ def expected_load_by_hour(scope, now: datetime | None = None) -> list[float] | N
     return [round(n / len(period.days), 2) for n in hours]
 
 
-def _agencies(scope, period: Period, filters: Filters) -> list[dict]:
+def _agencies(scope, period: Period, filters: Filters, parts) -> list[dict]:
     per_agency: dict[int, dict] = {}
-    for agency_id, assignments, data in _rows(AgencyRollup, scope, period, filters).values_list(
+    for agency_id, assignments, data in _rows(AgencyRollup, scope, period, filters, parts).values_list(
         "agency_id", "assignments", "data"
     ):
         acc = per_agency.get(agency_id)

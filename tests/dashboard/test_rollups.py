@@ -25,7 +25,7 @@ from tests.factories import make_incident
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 28, 5, 0, tzinfo=UTC)  # 12:00 in Bangkok
-FIRST, LAST = date(2026, 11, 19), date(2026, 11, 28)
+FIRST, LAST = date(2026, 11, 5), date(2026, 11, 28)  # Thursday to Saturday: two whole weeks between
 START = Period(FIRST, LAST).start
 
 
@@ -123,7 +123,7 @@ def without_names(table: dict) -> dict:
 def both(settings, scope, period, filters):
     settings.DASHBOARD_EXACT_MAX_CASES = 10**9
     exact = rollups.period_figures(scope, period, filters, NOW)
-    settings.DASHBOARD_EXACT_MAX_CASES = 0
+    settings.DASHBOARD_EXACT_MAX_CASES = -1  # the rollups even for an empty selection
     rolled = rollups.period_figures(scope, period, filters, NOW)
     assert (exact["source"], rolled["source"]) == ("exact", "rollup")
     return exact, rolled
@@ -164,13 +164,19 @@ def test_rollups_answer_what_the_exact_query_answers(settings, seed):
         Agency.objects.create(code=f"a{i}", name=f"หน่วย {i}", kind=AgencyKind.POLICE, province_code=p)
         for i, p in enumerate(["10", "50", "20"])
     ]
-    random_cases(rng, 400, agencies)
+    random_cases(rng, 500, agencies)
     rollups.rebuild_range(FIRST, LAST, NOW)
+    assert rollups.segments(Period(FIRST, LAST))[0] == [date(2026, 11, 9), date(2026, 11, 16)]  # week rows read
     assert Incident.objects.filter(is_drill=True).exists()
     assert Incident.objects.filter(status__in=OPEN_STATUSES).exists()
 
     checked = 0
-    for period in (Period(FIRST, LAST), Period(date(2026, 11, 22), date(2026, 11, 24)), Period(LAST, LAST)):
+    for period in (
+        Period(FIRST, LAST),
+        Period(date(2026, 11, 9), date(2026, 11, 22)),
+        Period(date(2026, 11, 22), date(2026, 11, 24)),
+        Period(LAST, LAST),
+    ):
         for scope in (None, ["10", "50"]):
             for filters in (
                 Filters(),
@@ -230,6 +236,18 @@ def test_a_late_change_to_an_old_case_is_reflected_after_the_worker_runs(setting
     rollup_worker().run_once()
     assert figures()["source"] == "rollup"
     assert figures()["table"]["total"]["false_report"] == 1
+    old_week = rollups.monday(old_day)
+    assert old_week in rollups.segments(period)[0]  # read from its week's rows, rebuilt with the day
+
+    # A day rebuilt on its own (another worker, the command) leaves its week stale, never wrong: its days
+    # are read instead until the next round rebuilds the week.
+    Incident.objects.filter(pk=old.pk).update(category=Category.CONFINEMENT)
+    rollups.rebuild_day(old_day)
+    assert old_week not in rollups.segments(period)[0]
+    assert figures()["table"]["total"]["by_category"][Category.CONFINEMENT] == 1
+    rollup_worker().run_once()
+    assert old_week in rollups.segments(period)[0]
+    assert figures()["table"]["total"]["by_category"][Category.CONFINEMENT] == 1
     assert not DirtyDay.objects.exists()
 
     # An assignment acknowledged late (no column of the case changes): its day is recomputed too.
