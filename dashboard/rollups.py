@@ -2,14 +2,15 @@
 
 The exact figures (dashboard.stats) read every case of the period: fine for a few thousand, most of a second
 at a hundred thousand, seconds at a million (a national-disaster month). Here the worker keeps, per Bangkok
-day × province × category (and × agency for assignments), the counts and the *histograms* of how long each
-step took, in fixed log-spaced buckets that add up: any range and any province/category filter is a sum of
-rows, and medians and p90s are read from the summed histogram. docs/dashboard-rollups.md has the design.
+day (and whole past week) × province × category (and × agency for assignments), the counts and the
+*histograms* of how long each step took, in fixed log-spaced buckets that add up: any range and any
+province/category filter is a sum of rows, and medians and p90s are read from the summed histogram.
+docs/dashboard-rollups.md has the design.
 
 - Which path answers: `period_figures` — the exact query while the window holds at most
   DASHBOARD_EXACT_MAX_CASES cases (live and exact: every figure at today's load), the rollups above that,
   provided every day of the period has rows computed under the current signature (else exact again).
-- Freshness: database triggers (migration 0002) append the day of every changed case or assignment to
+- Freshness: database triggers (migration 0003) append the day of every changed case or assignment to
   DirtyDay, whatever wrote it; the worker job `refresh` recomputes those days. A rollup lags the cases by at
   most one worker round (DASHBOARD_ROLLUP_SECONDS) plus the recomputation.
 - Drill cases (Incident.is_drill) are never in a row.
@@ -19,7 +20,6 @@ rows, and medians and p90s are read from the summed histogram. docs/dashboard-ro
 
 from __future__ import annotations
 
-import logging
 import math
 import operator
 from datetime import date, datetime, timedelta
@@ -40,8 +40,6 @@ from dispatch.models import Agency, Assignment
 from incidents import geo
 from incidents.models import OPEN_STATUSES, Category, Hotline, Incident, Status
 from shifts.actions import LOAD_WEEKS
-
-log = logging.getLogger("dashboard.rollups")
 
 ALL = "*"  # the category of a row that sums every category
 
