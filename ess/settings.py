@@ -376,6 +376,11 @@ DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 30)
 # How long the figures about a period (not the backlog and staffing "now") are shared from the cache
 # between viewers asking the same question; 0 switches the cache off.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 20)
+# Period figures come from the exact query while the period holds at most this many cases, from the
+# worker's rollups above it (docs/dashboard-rollups.md): live and exact at everyday volumes, bounded in a surge.
+DASHBOARD_EXACT_MAX_CASES = env_int("DASHBOARD_EXACT_MAX_CASES", 20000)
+# How often the worker recomputes the days whose cases changed (the rollups lag by about this much).
+DASHBOARD_ROLLUP_SECONDS = env_int("DASHBOARD_ROLLUP_SECONDS", 10)
 
 # --- Integration API (api/, docs/api.md) ----------------------------------------------------------
 # Calls per minute per token (or per staff session); a token may set its own limit in the admin.
