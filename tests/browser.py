@@ -57,6 +57,10 @@ def test_database_url() -> str:
     raise RuntimeError(f"No live server support for {db['ENGINE']}")
 
 
+# A helper, not a test: pytest would collect it wherever it is imported.
+test_database_url.__test__ = False
+
+
 @dataclass
 class LiveServer:
     process: subprocess.Popen
