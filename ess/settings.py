@@ -4,6 +4,7 @@ See README.md for the table of variables. Helpers in ess.env raise ImproperlyCon
 variable when a value is wrong, so a bad deployment fails at start.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -72,6 +73,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "leaflet",
     "template_partials",
+    # Login lockout per account (django-axes) and TOTP two-factor with recovery codes (django-otp).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ess",
     "incidents",
     "dispatch",
@@ -79,6 +85,8 @@ INSTALLED_APPS = [
     "dashboard",
     "referrals",
     "shifts",
+    # Drills (training mode): scenarios played through the real intake, after-action reports (docs/drills.md).
+    "drills",
     # Reporters' personal data: the access log, retention, data-subject requests (docs/privacy.md).
     "privacy",
     # The integration API; "ninja" only for its bundled Swagger UI static files (no CDN).
@@ -97,15 +105,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed a second factor (ess.two_factor).
+    "django_otp.middleware.OTPMiddleware",
     # Logs out a session idle for SESSION_IDLE_TIMEOUT_MINUTES; no-store on every signed-in page.
     "ess.middleware.IdleTimeoutMiddleware",
     "ess.middleware.NoStoreMiddleware",
     # Everything needs a login unless the view says @login_not_required (webhook, login, health).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "ess.roles.StaffOnlyMiddleware",
+    # Supervisors and administrators (and anyone who enrolled) pass the second factor before any page.
+    "ess.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a refused login of a locked account into the login page with the lockout message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if ESS_DEMO:
@@ -205,6 +219,40 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The lockout backend first: it refuses a locked account before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Login lockout (django-axes, docs/security.md): the *account* is locked, never the address — a whole call
+# centre logs in from one office IP, so an attack on one account must not lock its colleagues out.
+# LOGIN_FAILURE_LIMIT wrong passwords in a row lock the username for LOGIN_LOCKOUT_MINUTES (0: until a
+# supervisor or administrator unlocks it); each wrong try while locked starts the cool-off again, and
+# a successful login clears the count.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for the address in the lockout parameters: deliberately not (above). Locking by username
+# alone is not bypassed by rotating user agents or cookies: the username is the lock.
+SILENCED_SYSTEM_CHECKS.append("axes.W006")
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+if AXES_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured("The environment variable LOGIN_FAILURE_LIMIT must be at least 1.")
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES) if LOGIN_LOCKOUT_MINUTES > 0 else None
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_CALLABLE = "ess.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Two-factor (django-otp, ess.two_factor): the roles that must enrol a TOTP authenticator and pass it at
+# every login before any staff page (anyone else may enrol from their security page, and then must pass
+# it too). Bearer-token API calls are not affected.
+TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", ["supervisor", "admin"])
+for _role in TWO_FACTOR_REQUIRED_ROLES:
+    if _role not in ("operator", "supervisor", "responder", "admin"):
+        raise ImproperlyConfigured(
+            f"TWO_FACTOR_REQUIRED_ROLES names an unknown role {_role!r}; use operator, supervisor, responder, admin."
+        )
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "ESS Console")
+# Wrong codes slow the next try down (1 s, 2 s, 4 s …) per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -251,6 +299,15 @@ LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
 # (empty: not checked); the age past which an event is dropped (0: off; set it below the inbox purge's age);
 # bad signatures one address may send per minute before it is refused (signed requests are never counted).
 LINE_BOT_USER_ID = env_str("LINE_BOT_USER_ID", "")
+# Drills (#17, docs/drills.md): the drill player signs its webhooks with the channel secret and addresses
+# them to this destination instead of the bot's user id; the intake marks what arrives that way as a drill
+# (its reporters, their cases) and never sends a drill reporter anything on LINE. Not a LINE id (those are
+# "U" + 32 hex digits), so LINE itself can never send a body with it.
+LINE_DRILL_DESTINATION = env_str("LINE_DRILL_DESTINATION", "Udrill-ess-console")
+# Where the drill player (in the worker) POSTs its signed webhooks: this server's own LINE webhook.
+DRILL_WEBHOOK_URL = env_url("DRILL_WEBHOOK_URL", "http://127.0.0.1:8000/line/webhook/", ("https", "http"))
+# A drill ends by itself this long after its last scripted step (its open cases are closed, its report kept).
+DRILL_END_AFTER_MINUTES = env_int("DRILL_END_AFTER_MINUTES", 60)
 LINE_EVENT_MAX_AGE_SECONDS = env_int("LINE_EVENT_MAX_AGE_SECONDS", 0)
 LINE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE = env_int("LINE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE", 30)
 # How long after receipt the worker leaves an event before processing it. 0: at once (the webhook wakes
@@ -300,7 +357,8 @@ LOGGING = {
     "filters": {"redact": {"()": "privacy.logs.RedactingFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every failed login at INFO, username included; its warnings (a lockout) are enough.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Supervisor dashboard (dashboard.stats) --------------------------------------------------------
@@ -318,6 +376,11 @@ DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 30)
 # How long the figures about a period (not the backlog and staffing "now") are shared from the cache
 # between viewers asking the same question; 0 switches the cache off.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 20)
+# Period figures come from the exact query while the period holds at most this many cases, from the
+# worker's rollups above it (docs/dashboard-rollups.md): live and exact at everyday volumes, bounded in a surge.
+DASHBOARD_EXACT_MAX_CASES = env_int("DASHBOARD_EXACT_MAX_CASES", 20000)
+# How often the worker recomputes the days whose cases changed (the rollups lag by about this much).
+DASHBOARD_ROLLUP_SECONDS = env_int("DASHBOARD_ROLLUP_SECONDS", 10)
 
 # --- Integration API (api/, docs/api.md) ----------------------------------------------------------
 # Calls per minute per token (or per staff session); a token may set its own limit in the admin.

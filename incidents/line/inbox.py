@@ -30,8 +30,9 @@ SQLITE_PAUSE = 0.01
 PROFILE_CHECKED = "profile_checked"
 
 
-def _row(event: dict, now: dt.datetime) -> LineEvent:
+def _row(event: dict, now: dt.datetime, drill: bool = False) -> LineEvent:
     return LineEvent(
+        is_drill=drill,
         webhook_event_id=event["webhookEventId"],
         kind=event["type"],
         user_id=parser.user_id_of(event),
@@ -63,6 +64,7 @@ def _unstorable(row: LineEvent, exc: Exception, now: dt.datetime) -> LineEvent:
         timestamp=row.timestamp,
         payload=payload,
         is_redelivery=row.is_redelivery,
+        is_drill=row.is_drill,
         received_at=now,
         state=LineEvent.State.FAILED,
         processed_at=now,
@@ -71,13 +73,13 @@ def _unstorable(row: LineEvent, exc: Exception, now: dt.datetime) -> LineEvent:
     )
 
 
-def store(events: list[dict], now: dt.datetime | None = None) -> int:
+def store(events: list[dict], now: dt.datetime | None = None, *, drill: bool = False) -> int:
     """Insert the events of one webhook body (parser.parse_body made each storable); a webhookEventId seen
     before is ignored (redelivery). One INSERT for the body; should the database refuse it, event by event,
     so one bad event never sinks the others. An OperationalError (the database is away) propagates: the
-    webhook answers 500 and LINE redelivers."""
+    webhook answers 500 and LINE redelivers. `drill`: the body was the drill player's (guard.is_drill)."""
     now = now or timezone.now()
-    rows = [_row(event, now) for event in events]
+    rows = [_row(event, now, drill) for event in events]
     if not rows:
         return 0
     transaction.on_commit(worker.wake)  # the worker starts on them as soon as they are committed
@@ -128,8 +130,17 @@ def _earlier_pending_exists(event: LineEvent) -> bool:
     )
 
 
-def _reporter_for(user_id: str) -> Reporter:
-    reporter, created = Reporter.objects.get_or_create(line_user_id=user_id)
+class DrillMismatch(ValueError):
+    """A drill event for a real reporter, or a real one for a drill reporter: refused (a permanent
+    failure), so a drill can never write to a real reporter's case nor a real report land in a drill."""
+
+
+def _reporter_for(user_id: str, drill: bool = False) -> Reporter:
+    reporter, created = Reporter.objects.get_or_create(line_user_id=user_id, defaults={"is_drill": drill})
+    if reporter.is_drill != drill:
+        raise DrillMismatch(f"reporter {reporter.pk}: drill event {drill}, drill reporter {reporter.is_drill}")
+    if drill:
+        return reporter  # nobody on LINE to ask for a profile
     if created and (strikes := pseudonyms.remembered_strikes(user_id)):  # a prankster back after anonymisation
         Reporter.objects.filter(pk=reporter.pk).update(false_report_count=strikes)
         reporter.false_report_count = strikes
@@ -172,8 +183,9 @@ def process_event(event: LineEvent, now: dt.datetime | None = None) -> bool:
     if not event.user_id:
         LineEvent.objects.filter(pk=event.pk).update(state=LineEvent.State.DONE, processed_at=now)
         return True
-    reporter = _reporter_for(event.user_id)
-    _loading(event, now)
+    reporter = _reporter_for(event.user_id, event.is_drill)
+    if not event.is_drill:
+        _loading(event, now)
     read = parser.read_event(event.payload)
     # Outside the transaction: on SQLite the transaction holds the database's write lock, which the
     # webhook's INSERT waits for.

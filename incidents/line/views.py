@@ -75,7 +75,7 @@ async def webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("not a LINE webhook", status=400, content_type="text/plain")
 
     # Async view: the signature and JSON work runs on the event loop; only the INSERT takes a thread.
-    await sync_to_async(inbox.store)(events)
+    await sync_to_async(inbox.store)(events, drill=guard.is_drill(body))
     return HttpResponse("OK", content_type="text/plain")
 
 
