@@ -113,7 +113,11 @@ def webhook_latency(stack, opts: Options) -> Row:
 
     from bench import load
 
-    result = load.open_loop(stack.url, load.webhook_request(settings.LINE_CHANNEL_SECRET), 50, opts.rate_seconds)
+    prefix = f"Ul{uuid.uuid4().hex[:5]}"
+    make = load.webhook_request(settings.LINE_CHANNEL_SECRET, prefix=prefix)
+    result = load.open_loop(stack.url, make, 50, opts.rate_seconds)
+    set_aside(prefix)
+    wait_for_backlog(0, 30)
     p99 = result.p(99)
     return Row(
         "webhook answer p99 at 50 signed req/s",
@@ -131,7 +135,6 @@ def throughput(stack, opts: Options) -> tuple[Row, dict]:
     from bench import load
     from bench import stack as stack_mod
     from bench.urls import BARE_PATH
-    from incidents.line.models import LineEvent
 
     bare, hook, bare_cpu, hook_cpu = [], [], [], []
     secret = settings.LINE_CHANNEL_SECRET
@@ -151,8 +154,7 @@ def throughput(stack, opts: Options) -> tuple[Row, dict]:
     # The worker (running throughout, competing for the cores) is far behind after thousands of webhooks a
     # minute; what it has left of this step is not measured (its cost per report is the surge's figure):
     # set aside so the next figures start with an empty inbox.
-    left = LineEvent.objects.filter(state=LineEvent.State.PENDING, user_id__startswith=prefix)
-    skipped = left.update(state=LineEvent.State.DONE, error="bench: set aside unprocessed")
+    skipped = set_aside(prefix)
     wait_for_backlog(0, 30)
     figures = {
         "bare_rate": statistics.median(bare),
@@ -174,6 +176,17 @@ def throughput(stack, opts: Options) -> tuple[Row, dict]:
     return row, figures
 
 
+def set_aside(prefix: str = "") -> int:
+    """Mark what the worker has not done yet of a step (user ids starting with `prefix`; all with "") as done
+    unprocessed, so the next figure starts with an empty inbox (the worker is far slower than the webhook:
+    a throughput run leaves it minutes of work that no figure measures)."""
+    from incidents.line.models import LineEvent
+
+    return LineEvent.objects.filter(state=LineEvent.State.PENDING, user_id__startswith=prefix).update(
+        state=LineEvent.State.DONE, error="bench: set aside unprocessed"
+    )
+
+
 def wait_for_backlog(target: int, timeout: float) -> int:
     from incidents.line.models import LineEvent
 
@@ -190,7 +203,15 @@ async def _consoles(stack, n: int, work, *args):
 
     from bench.console import connect_consoles, operator_sessions
 
-    cookies = await asyncio.get_running_loop().run_in_executor(None, operator_sessions, n)
+    def sessions() -> list[str]:
+        from django.db import connection
+
+        try:
+            return operator_sessions(n)
+        finally:
+            connection.close()  # an executor thread's connection: not left open after the run
+
+    cookies = await asyncio.get_running_loop().run_in_executor(None, sessions)
     async with aiohttp.ClientSession() as http:
         sockets = await connect_consoles(http, stack.server, cookies)
         try:
@@ -441,12 +462,13 @@ def surge(stack, rate: float, seconds: float, every: float = 1.0, quiet: bool = 
     from django.conf import settings
 
     from bench import load
+    from bench import stack as stack_mod
     from demo import fake_platform as fake
     from incidents.line.models import LineEvent
     from incidents.models import Incident
 
     secret = settings.LINE_CHANNEL_SECRET
-    cases_before = Incident.objects.count()
+    web_cpu, worker_cpu = stack_mod.cpu_seconds(stack.pid), stack_mod.cpu_seconds(stack.worker.pid)
     users = [f"U{uuid.uuid4().hex}" for _ in range(max(1, int(rate * seconds)))]
     mark = users[0][:12]
 
@@ -488,7 +510,9 @@ def surge(stack, rate: float, seconds: float, every: float = 1.0, quiet: bool = 
     watcher.join()
     stored = LineEvent.objects.filter(user_id__in=users).count()
     processed = LineEvent.objects.filter(user_id__in=users, state=LineEvent.State.DONE).count()
-    cases = Incident.objects.count() - cases_before
+    cases = Incident.objects.filter(reporter__line_user_id__in=users).count()
+    web_cpu = stack_mod.cpu_seconds(stack.pid) - web_cpu
+    worker_cpu = stack_mod.cpu_seconds(stack.worker.pid) - worker_cpu
     return {
         "rate": rate,
         "seconds": seconds,
@@ -502,6 +526,8 @@ def surge(stack, rate: float, seconds: float, every: float = 1.0, quiet: bool = 
         "drained_at_s": timeline[-1][0] if timeline else 0.0,
         "timeline": timeline,
         "mark": mark,
+        "web_cpu_ms_per_report": web_cpu * 1000 / max(1, len(users)),
+        "worker_cpu_ms_per_report": worker_cpu * 1000 / max(1, processed),
     }
 
 
@@ -512,7 +538,8 @@ def surge_row(figures: dict) -> Row:
         "nothing lost, backlog drains",
         f"{figures['sent']} sent, {figures['answered_2xx']} answered 2xx, {figures['stored']} stored, "
         f"{figures['processed']} processed, {figures['cases']} cases; peak backlog {figures['peak_backlog']}, "
-        f"empty after {figures['drained_at_s']:.0f} s",
+        f"empty after {figures['drained_at_s']:.0f} s; CPU per report: web {figures['web_cpu_ms_per_report']:.0f} ms, "
+        f"worker {figures['worker_cpu_ms_per_report']:.0f} ms",
         lost == 0 and figures["processed"] == figures["sent"] and figures["answered_2xx"] == figures["sent"],
     )
 
@@ -545,6 +572,7 @@ def run_all(opts: Options, out=print) -> tuple[list[Row], str]:
                 f"{settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]}; {os.cpu_count()} CPUs; "
                 f"daphne pid {stack.pid}, worker pid {stack.worker.pid}"
             )
+            set_aside()  # an earlier run's leftovers
             steps = [
                 ("webhook p99", lambda: webhook_latency(stack, opts)),
                 ("throughput", lambda: throughput(stack, opts)[0]),
@@ -585,8 +613,32 @@ def main(argv: list[str] | None = None) -> None:
     one.add_argument("--rate", type=float, default=20.0)
     one.add_argument("--seconds", type=float, default=30.0)
     one.add_argument("--workers", type=int, default=1, help="worker processes")
+    hook = sub.add_parser("webhook", help="the throughput figure with the inbox writer off, then on (before/after)")
+    hook.add_argument("--seconds", type=float, default=8.0)
+    hook.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ess_bench")
+
+    if args.command == "webhook":
+        from bench import stack as stack_mod
+
+        stack_mod.setup_django()
+        stack_mod.migrate()
+        opts = Options(seconds=args.seconds, rounds=args.rounds)
+        rows = []
+        with LoadSampler() as sampler:
+            for writer in ("0", "1"):
+                stack = stack_mod.start(worker=True, extra_env={"LINE_WEBHOOK_WRITER": writer})
+                try:
+                    row = throughput(stack, opts)[0]
+                finally:
+                    stack.stop()
+                row.figure += " — inbox writer " + ("on (after)" if writer == "1" else "off (before)")
+                rows.append(row)
+                print(row.figure, row.measured, flush=True)
+        print(table(rows))
+        print(f"\nload average during the run: {sampler.summary()}")
+        return
 
     if args.command == "surge":
         from bench import stack as stack_mod
@@ -599,7 +651,7 @@ def main(argv: list[str] | None = None) -> None:
             try:
                 for _ in range(args.workers - 1):
                     extra.append(subprocess.Popen([sys.executable, "manage.py", "worker"], cwd=ROOT, env=stack.env))
-                wait_for_backlog(0, 120)
+                set_aside()
                 print(f"surge: {args.rate:g} reports/s for {args.seconds:g} s, {args.workers} worker(s)")
                 figures = surge(stack, args.rate, args.seconds)
             finally:
