@@ -46,7 +46,7 @@ def rss_bytes(pid: int) -> int:
 @dataclass
 class Stack:
     server: object  # tests.browser.LiveServer
-    platform: object  # demo.fake_platform server
+    platform: object  # bench.platform.PlatformProcess: the fake LINE platform, a process of its own
     worker: subprocess.Popen | None
     env: dict = field(default_factory=dict)
     worker_log: Path | None = None
@@ -54,6 +54,9 @@ class Stack:
     @property
     def url(self) -> str:
         return self.server.url
+
+    def reply_token(self, user: str) -> str:
+        return self.platform.reply_token(user)
 
     @property
     def pid(self) -> int:
@@ -91,10 +94,10 @@ def start(worker: bool = True, extra_env: dict | None = None) -> Stack:
     from django.conf import settings
     from django.db import connection
 
-    from demo import fake_platform
+    from bench import platform as platform_process
     from tests.browser import start_daphne, test_database_url
 
-    platform = fake_platform.serve()
+    platform = platform_process.start({**os.environ, "PYTHONPATH": str(ROOT)})
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": SETTINGS,
