@@ -159,6 +159,13 @@ _case_endpoint(
     "of the master's progress from now on, and agencies on it are stood down.",
 )
 _case_endpoint(
+    "duplicate/undo",
+    "undo_duplicate",
+    "case_duplicate_undo",
+    "A supervisor undoes a merge: the case is its own again (new or triaged, as it was), both cases' "
+    "timelines say so, and a reporter who was told of the merge is told their own reference counts again.",
+)
+_case_endpoint(
     "false-report",
     "false_report",
     "case_false_report",

@@ -61,6 +61,8 @@ def refusal_status(exc: Exception) -> int:
     """The HTTP status for a domain refusal (incidents.errors), by its kind."""
     from incidents import errors
 
+    if isinstance(exc, errors.CaseNotFound):
+        return 404
     if isinstance(exc, errors.NotAllowed):
         return 403
     invalid_input = getattr(errors, "InvalidInput", None)

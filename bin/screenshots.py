@@ -9,6 +9,7 @@ Map tiles are grey squares: the pictures must not depend on the network.
 """
 
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+# bin/screenshots seeds the demo with this password for every account.
+PASSWORD = os.environ.get("ESS_DEMO_PASSWORD", "")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
@@ -41,7 +44,7 @@ def session(browser, base: str, username: str, password: str, scheme: str = "lig
 
 
 def console(browser, base: str, out: Path, scheme: str, name: str) -> None:
-    page = session(browser, base, "operator", "ess-demo-operator", scheme, **DESKTOP)
+    page = session(browser, base, "operator", PASSWORD, scheme, **DESKTOP)
     page.goto("/console/")
     page.wait_for_selector("tr.case-row")
     first = page.locator("tr.case-row.p1").first
@@ -53,7 +56,7 @@ def console(browser, base: str, out: Path, scheme: str, name: str) -> None:
 
 
 def dashboard(browser, base: str, out: Path) -> None:
-    page = session(browser, base, "supervisor", "ess-demo-supervisor", **DESKTOP)
+    page = session(browser, base, "supervisor", PASSWORD, **DESKTOP)
     page.goto("/dashboard/")
     page.wait_for_function("document.documentElement.dataset.dashboardDrawn")
     page.screenshot(path=str(out / "dashboard.png"))
@@ -61,7 +64,7 @@ def dashboard(browser, base: str, out: Path) -> None:
 
 
 def responder(browser, base: str, out: Path) -> None:
-    page = session(browser, base, "responder_pmj", "ess-demo-responder", **PHONE)
+    page = session(browser, base, "responder_pmj", PASSWORD, **PHONE)
     page.goto("/responder/")
     page.wait_for_selector("#live-state[data-state=live]")
     page.wait_for_timeout(500)

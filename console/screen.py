@@ -29,6 +29,7 @@ from incidents.models import (
     Reporter,
     Status,
 )
+from privacy import access
 
 QUEUE_LIMIT = 200
 OPENED = EventKind.OPENED  # the first time a case's panel is opened on a console
@@ -156,16 +157,21 @@ def search_condition(q: str) -> Q:
     where the extension is available, console migration 0003), LIKE on SQLite. Applied to
     visible_incidents(), so a search never reaches past the operator's provinces."""
     q = q.strip()
+    return identity_condition(q) | _content_condition(q)
+
+
+def _content_condition(q: str) -> Q:
     said = Message.objects.filter(incident=OuterRef("pk"), direction=Message.Direction.IN, text__icontains=q)
     noted = IncidentEvent.objects.filter(incident=OuterRef("pk"), kind="note", data__text__icontains=q)
-    found = (
-        Q(reference__icontains=q)
-        | Q(description__icontains=q)
-        | Q(address__icontains=q)
-        | Q(reporter__display_name__icontains=q)
-        | Exists(said)
-        | Exists(noted)
+    return (
+        Q(reference__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q) | Exists(said) | Exists(noted)
     )
+
+
+def identity_condition(q: str) -> Q:
+    """The part of the search that finds a case by who reported it: the reporter's name, or the digits
+    of their phone."""
+    found = Q(reporter__display_name__icontains=q)
     digits = "".join(ch for ch in q if ch.isdigit())
     if len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace("-", "").lstrip("+")) - 1:
         # A phone typed or stored as 081-234-5678, 0812345678 or +66 81 234 5678: compare the digits,
@@ -176,6 +182,22 @@ def search_condition(q: str) -> Q:
         phones = Reporter.objects.annotate(digits=bare).filter(digits__contains=digits[-8:]).values("pk")
         found |= Q(reporter__in=phones)
     return found
+
+
+def record_search(request, q: str, cases: list[Incident]) -> None:
+    """Audit a search like any read of identity (privacy.access): the cases it found by their reporter's
+    name or phone are logged as identity reads, the others it found as found by a search, and a search
+    that found nothing as one entry without a case. The words searched for are never logged (#11 item 8)."""
+    q = q.strip()
+    if not q:
+        return
+    by_identity = set(
+        Incident.objects.filter(pk__in=[c.pk for c in cases]).filter(identity_condition(q)).values_list("pk", flat=True)
+    )
+    access.record_many(request, access.Field.IDENTITY, [c for c in cases if c.pk in by_identity])
+    access.record_many(request, access.Field.SEARCH, [c for c in cases if c.pk not in by_identity])
+    if not cases:
+        access.record(request, access.Field.SEARCH)
 
 
 def _overdue_assignments():
@@ -350,6 +372,36 @@ def conversation(case: Incident) -> dict:
         ),
         "loose_attachments": [a for a in attachments if not a.message_id],
     }
+
+
+def joined(*parts, sep: str = " · ") -> str:
+    """The non-blank parts, joined: a missing district, province or pin leaves no stray separator."""
+    return sep.join(text for part in parts if part is not None and (text := str(part).strip()))
+
+
+def _coordinates(latitude, longitude) -> str:
+    if latitude in (None, "") or longitude in (None, ""):
+        return ""
+    try:
+        return f"{float(latitude):.5f}, {float(longitude):.5f}"
+    except (TypeError, ValueError):
+        return ""
+
+
+def case_place(case: Incident) -> str:
+    """The case's district, province and pin under its address in the panel."""
+    names = joined(case.district_name, case.province_name, sep=" ")
+    return joined(names, _coordinates(case.latitude, case.longitude))
+
+
+def message_place(message: Message) -> str:
+    """A location message in the conversation: its address (or title) and its pin, whichever it has. The
+    LINE location event is kept whole under payload["message"]."""
+    raw = (message.payload or {}).get("message") or {}
+    if not isinstance(raw, dict):
+        raw = {}
+    words = message.text.strip() or str(raw.get("address") or raw.get("title") or "")
+    return joined(words, _coordinates(raw.get("latitude"), raw.get("longitude")))
 
 
 def reporter_words(case: Incident, messages: list[Message] | None = None, limit: int = 6) -> list[str]:

@@ -12,5 +12,6 @@ urlpatterns = [
     path("hand-over/", console_views.hand_over_all, name="hand_over_all"),
     path("case/<int:pk>/", console_views.case_panel, name="case"),
     path("case/<int:pk>/reporter/", console_views.reveal_reporter, name="reveal_reporter"),
+    path("case/<int:pk>/merge-preview/", console_views.merge_preview, name="merge_preview"),
     path("case/<int:pk>/<slug:action>/", console_views.case_action, name="act"),
 ]

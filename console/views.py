@@ -41,7 +41,7 @@ def _page_context(request: HttpRequest, filters: screen.QueueFilters) -> dict:
     return {
         **_filters_context(filters),
         "last_event_id": last_event_id,
-        "rows": screen.queue_rows(screen.queue_cases(request.user, filters)),
+        "rows": _searched_rows(request, filters),
         "responders": screen.responder_positions(request.user),
         **_staff_context(request),
         "map_tile_url": settings.MAP_TILE_URL,
@@ -64,12 +64,20 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "console/index.html", context)
 
 
+def _searched_rows(request: HttpRequest, filters: screen.QueueFilters) -> list[dict]:
+    """The queue's rows; a search among them is audited (screen.record_search)."""
+    cases = screen.queue_cases(request.user, filters)
+    if filters.q:
+        screen.record_search(request, filters.q, cases)
+    return screen.queue_rows(cases)
+
+
 @role_required(*CONSOLE_ROLES)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """The queue's rows alone: filters, and the polling fallback while the websocket is down."""
     filters = screen.QueueFilters.from_query(request.GET)
-    context = {"rows": screen.queue_rows(screen.queue_cases(request.user, filters))}
+    context = {"rows": _searched_rows(request, filters)}
     return render(request, "console/index.html#queue", context)
 
 
@@ -125,7 +133,11 @@ def _panel_context(request: HttpRequest, case: Incident, **extra) -> dict:
         "last_case_event_id": timeline[-1][0].pk if timeline else 0,
         **screen.conversation(case),
         "history": screen.case_history(case, user),
-        "suggestions": triage.duplicate_suggestions(case, among=visible_incidents(user)) if case.is_open else [],
+        # (case, km, its reporter's words): the merge dialog shows both cases' words side by side.
+        "suggestions": [
+            (other, km, screen.reporter_words(other))
+            for other, km in (triage.duplicate_suggestions(case, among=visible_incidents(user)) if case.is_open else [])
+        ],
         "assignments": screen.active_assignments(case),
         "category_choices": Category.choices,
         "priority_choices": Priority.choices,
@@ -199,6 +211,31 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return render(request, "console/index.html#panel", context)
     # Without JavaScript: the whole page with the panel open.
     return render(request, "console/index.html", {**_page_context(request, screen.QueueFilters()), **context})
+
+
+@role_required(*CONSOLE_ROLES)
+@require_GET
+def merge_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """A master typed by its reference, side by side with the case before the merge (#15 item 9): the
+    same table and confirmation as a suggested one. The master is looked up as the merge command looks it
+    up (among the cases the user may see: a hidden one is "not found")."""
+    case = _case_for(request, pk)
+    form = commands.DuplicateForm({"master": request.GET.get("master", "")}, actor=request.user)
+    if not form.is_valid():
+        return render(request, "console/index.html#merge_preview", {"error": str(commands.form_error(form))})
+    other = form.cleaned_data["master"]
+    km = None
+    if None not in (case.latitude, case.longitude, other.latitude, other.longitude):
+        km = triage.distance_km(case.latitude, case.longitude, other.latitude, other.longitude)
+    access.record(request, access.Field.CONVERSATION, case=other)  # the master's reporter's words are shown
+    context = {
+        "case": case,
+        "other": other,
+        "km": km,
+        "other_words": screen.reporter_words(other),
+        "reporter_words": screen.reporter_words(case),
+    }
+    return render(request, "console/index.html#merge_preview", context)
 
 
 @role_required(*CONSOLE_ROLES)

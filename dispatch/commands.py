@@ -193,6 +193,10 @@ class DuplicateForm(CommandForm):
         return found
 
 
+class UndoDuplicateForm(CommandForm):
+    reason = text(2000, required_message=gettext_lazy("Give the reason for undoing the merge."))
+
+
 class FalseReportForm(CommandForm):
     reason = text(2000, required_message=gettext_lazy("Give the reason the report is false."))
 
@@ -313,6 +317,7 @@ CASE_COMMANDS: dict[str, Command] = {
     ),
     "note": Command(NoteForm, lambda c, a, d: triage.add_note(c.pk, a, d["text"], **_v(d))),
     "duplicate": Command(DuplicateForm, lambda c, a, d: triage.mark_duplicate(c.pk, d["master"].pk, a, **_v(d))),
+    "undo_duplicate": Command(UndoDuplicateForm, lambda c, a, d: triage.undo_duplicate(c.pk, a, d["reason"], **_v(d))),
     "false_report": Command(FalseReportForm, lambda c, a, d: triage.mark_false_report(c.pk, a, d["reason"], **_v(d))),
     "confirm_false_report": Command(
         NoteOptionalForm, lambda c, a, d: triage.confirm_false_report(c.pk, a, d["note"], **_v(d))

@@ -42,5 +42,13 @@ class ClaimHeld(ActionRefused):
         )
 
 
+class CaseNotFound(ActionRefused):
+    """The case is outside the actor's reach: answered exactly as a case that does not exist, so the
+    refusal does not confirm that it exists (#11 item 8)."""
+
+    def __init__(self):
+        super().__init__(_("No such case among the cases you can see."))
+
+
 class InvalidInput(ActionRefused):
     """The request itself is incomplete or wrong (a missing reason, an unknown hotline)."""

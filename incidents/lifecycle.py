@@ -24,8 +24,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.ON_SCENE: frozenset({S.RESOLVED, S.FALSE_REPORT}),
     S.RESOLVED: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
-    # A supervisor may reverse a false-report mark or undo a merge: the case goes back to triage.
-    S.DUPLICATE: frozenset({S.TRIAGED, S.CLOSED}),
+    # A supervisor may reverse a false-report mark or undo a merge: the case goes back to triage (a merge
+    # undone goes back to new if it was merged before anyone triaged it).
+    S.DUPLICATE: frozenset({S.NEW, S.TRIAGED, S.CLOSED}),
     S.FALSE_REPORT: frozenset({S.TRIAGED, S.CLOSED}),
     S.REFERRED: frozenset({S.CLOSED}),
     S.CANCELLED: frozenset({S.CLOSED}),

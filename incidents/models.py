@@ -333,6 +333,7 @@ class EventKind(models.TextChoices):
     TRIAGE = "triage", _("triage")
     NOTE = "note", _("internal note")
     DUPLICATE_MERGED = "duplicate_merged", _("duplicate merged in")
+    MERGE_UNDONE = "merge_undone", _("merge undone")
     IDENTITY_VIEWED = "identity_viewed", _("reporter identity viewed")
     IDENTITY_EXPORTED = "identity_exported", _("reporter identity exported")
     OPENED = "opened", _("opened on the console")

@@ -112,6 +112,23 @@ describes(EventKind.NOTE)(lambda event, data: _("Note: %(text)s") % {"text": dat
 describes(EventKind.DUPLICATE_MERGED)(
     lambda event, data: _("Case %(ref)s merged into this one as a duplicate") % {"ref": data.get("duplicate", "")}
 )
+
+
+@describes(EventKind.MERGE_UNDONE)
+def _merge_undone(event, data):
+    if data.get("duplicate"):
+        text = _("Case %(ref)s is no longer merged into this one (a supervisor undid the merge)") % {
+            "ref": data["duplicate"]
+        }
+    else:
+        text = _("Merge into %(ref)s undone by a supervisor: this is its own case again") % {
+            "ref": data.get("master", "")
+        }
+    if data.get("reason"):
+        text += " · " + _("reason") + ": " + data["reason"]
+    return text
+
+
 describes(EventKind.DELIVERY_FAILED)(
     lambda event, data: (
         _("A message to the reporter could not be delivered: %(error)s") % {"error": data.get("error", "")}

@@ -29,9 +29,20 @@ from django.utils.translation import pgettext_lazy
 from ess.models import Role
 from ess.roles import CONSOLE_ROLES, province_scope, role_of
 from incidents.actions import do_set_safe_contact, do_transition, locked, record, save_case
-from incidents.errors import ActionRefused, ClaimHeld, InvalidInput, NotAllowed, StaleIncident
+from incidents.errors import ActionRefused, CaseNotFound, ClaimHeld, InvalidInput, NotAllowed, StaleIncident
 from incidents.line import texts
-from incidents.models import Category, EventKind, Hotline, Incident, Language, Priority, Reporter, Status
+from incidents.models import (
+    Category,
+    EventKind,
+    Hotline,
+    Incident,
+    IncidentEvent,
+    Language,
+    Message,
+    Priority,
+    Reporter,
+    Status,
+)
 
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
@@ -44,6 +55,9 @@ RELATED_CATEGORIES: dict[str, frozenset[str]] = {
     Category.GANG_GATHERING: frozenset({Category.GANG_GATHERING, Category.DERANGED_PERSON, Category.THREAT}),
 }
 DUPLICATE_RADIUS_KM = 2.0
+# Two reports of one event in different (related) categories come from about the same place: a case of
+# another category 1.5 km away is another event, not the master to suggest (#15 item 9).
+RELATED_RADIUS_KM = 0.5
 DUPLICATE_WINDOW = timedelta(hours=6)
 
 # What the reporter is told when the case is referred, in their own language (Reporter.language, from
@@ -66,21 +80,21 @@ LINE_TEXT_LIMIT = 5000  # characters in one LINE text message
 
 # What the reporter of a case merged into another hears (#15 item 9): that their report is not lost, and
 # under which reference it is handled now; a safe-contact reporter gets the reference alone.
-MERGED_MESSAGES: dict[str, str] = {
-    Language.THAI: "เรื่องที่ท่านแจ้งเป็นเหตุเดียวกับเรื่อง {ref} ที่มีผู้แจ้งไว้แล้ว เจ้าหน้าที่รวมเรื่องไว้ด้วยกันและกำลังดูแลอยู่ "
-    "ท่านจะได้รับแจ้งความคืบหน้าของเรื่อง {ref} ทางแชตนี้",
-    Language.ENGLISH: "What you reported is the same incident as case {ref}, which someone reported already. "
+MERGED_MESSAGE = pgettext_lazy(
+    "LINE",
+    "What you reported is the same incident as case {ref}, which someone reported already. "
     "We are handling them together; you will hear of the progress of {ref} in this chat.",
-}
-MERGED_NEUTRAL: dict[str, str] = {
-    Language.THAI: "ESS: เลขอ้างอิงของท่านคือ {ref}",
-    Language.ENGLISH: "ESS: your reference is {ref}.",
-}
+)
+MERGED_NEUTRAL = pgettext_lazy("LINE", "ESS: your reference is {ref}.")
+# When a supervisor undoes the merge, a reporter who was told of it hears that their own reference counts
+# again. Neutral words for everyone: no subject, no blame, nothing a shared phone's preview should not show.
+UNMERGED_MESSAGE = pgettext_lazy(
+    "LINE", "ESS: your report is handled under its own reference {ref} again. You will hear of it in this chat."
+)
 
 
 def merged_message(master_reference: str, language: str, *, neutral: bool = False) -> str:
-    table = MERGED_NEUTRAL if neutral else MERGED_MESSAGES
-    return table.get(language, table[Language.THAI]).format(ref=master_reference)
+    return texts.render(language, MERGED_NEUTRAL if neutral else MERGED_MESSAGE).format(ref=master_reference)
 
 
 def referral_message(hotline: str, language: str, *, neutral: bool = False) -> str:
@@ -338,11 +352,13 @@ def _near(a: Incident, b: Incident) -> float | None:
     if abs(a.received_at - b.received_at) > DUPLICATE_WINDOW or not categories_related(a.category, b.category):
         return None
     km = distance_km(a.latitude, a.longitude, b.latitude, b.longitude)
-    return km if km <= DUPLICATE_RADIUS_KM else None
+    same_kind = a.category == b.category or Category.UNSPECIFIED in (a.category, b.category)
+    return km if km <= (DUPLICATE_RADIUS_KM if same_kind else RELATED_RADIUS_KM) else None
 
 
 def duplicate_suggestions(case: Incident, among=None, limit: int = 5) -> list[tuple[Incident, float]]:
-    """Open cases that may be the same event as `case`, nearest first, as (case, km).
+    """Open cases that may be the same event as `case`, as (case, km): those of the same category first
+    (the master an operator should pick), then related ones, nearest first within each.
 
     `among` is the queryset the viewer may see (the console passes its scope); default: all cases.
     """
@@ -366,7 +382,7 @@ def duplicate_suggestions(case: Incident, among=None, limit: int = 5) -> list[tu
     found = [
         (other, km) for other in candidates if not other.duplicate_of_id and (km := _near(case, other)) is not None
     ]
-    return sorted(found, key=lambda pair: pair[1])[:limit]
+    return sorted(found, key=lambda pair: (pair[0].category != case.category, pair[1]))[:limit]
 
 
 def possible_duplicate_ids(cases) -> set[int]:
@@ -411,11 +427,15 @@ def mark_duplicate(
                 )
             if fields:
                 save_case(case, fields)
+            # The merged case's reporter is told, unless it is the master's own reporter (who already hears);
+            # the merge's event says so, for an undo to know whom to tell.
+            reporter = case.reporter
+            tell = reporter is not None and reporter.is_reachable and reporter.pk != target.reporter_id
             case = do_transition(
                 case.pk,
                 Status.DUPLICATE,
                 actor=actor,
-                data={"master": target.reference},
+                data={"master": target.reference, "told": tell},
                 extra_fields={"duplicate_of": target, "claimed_by": None, "claim_expires_at": None},
             )
             record(
@@ -424,9 +444,7 @@ def mark_duplicate(
                 actor=actor,
                 data={"duplicate": case.reference, "duplicate_id": case.pk},
             )
-            # The merged case's reporter is told, unless it is the master's own reporter (who already hears).
-            reporter = case.reporter
-            if reporter is not None and reporter.is_reachable and reporter.pk != target.reporter_id:
+            if tell:
                 language = reporter.language
                 _send(
                     case,
@@ -435,6 +453,81 @@ def mark_duplicate(
                     neutral_text=merged_message(target.reference, language, neutral=True),
                 )
     return case
+
+
+def _merge_event(case: Incident) -> IncidentEvent | None:
+    """The status event that made `case` a duplicate (the latest, if it was merged, undone and merged again)."""
+    return case.events.filter(kind=EventKind.STATUS, to_status=Status.DUPLICATE).order_by("-pk").first()
+
+
+def undo_duplicate(incident: Incident | int, actor, reason: str, *, expected_version: int | None = None) -> Incident:
+    """A supervisor undoes a merge: the duplicate is its own case again, in the state it had — new if it
+    was merged before triage, else triaged (agencies that were on it were stood down by the merge, so it
+    waits for dispatch again) — unclaimed, back in the queue. Both cases get a `merge_undone` event; the
+    reporter, if they were told of the merge, is told (neutrally) that their own reference counts again,
+    and no longer hears of the master's progress (dispatch.reporter_updates follows `duplicate_of`).
+
+    A case outside the actor's provinces is answered as one that does not exist. Two undos at once (a
+    double click, two supervisors): the second finds the case no longer a duplicate and is refused."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for undoing the merge."))
+    pk = getattr(incident, "pk", incident)
+    with transaction.atomic():
+        found = Incident.objects.filter(pk=pk).values_list("duplicate_of_id", flat=True)
+        if not found:
+            raise CaseNotFound()
+        current = found[0]
+        # Both rows locked, lower id first, in the order a merge takes them (no deadlock with one).
+        ids = sorted({pk, current} - {None})
+        list(Incident.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        with locked(pk) as case:
+            if not within_reach(case, actor):
+                raise CaseNotFound()
+            if not is_supervisor(actor):
+                raise NotAllowed(_("Only a supervisor undoes a merge."))
+            _check_version(case, expected_version)
+            if case.status != Status.DUPLICATE or case.duplicate_of_id is None or case.duplicate_of_id != current:
+                raise InvalidInput(_("Case %(ref)s is not merged into another case.") % {"ref": case.reference})
+            master = case.duplicate_of
+            merge = _merge_event(case)
+            was = merge.from_status if merge is not None else Status.TRIAGED
+            back_to = Status.NEW if was == Status.NEW else Status.TRIAGED
+            case = do_transition(
+                case.pk,
+                back_to,
+                actor=actor,
+                data={"merge_undone": True},
+                extra_fields={"duplicate_of": None, "claimed_by": None, "claim_expires_at": None},
+            )
+            record(
+                case, EventKind.MERGE_UNDONE, actor=actor, data={"master": master.reference, "reason": reason[:2000]}
+            )
+            record(
+                master,
+                EventKind.MERGE_UNDONE,
+                actor=actor,
+                data={"duplicate": case.reference, "duplicate_id": case.pk, "reason": reason[:2000]},
+            )
+            reporter = case.reporter
+            if _was_told_of_merge(case, merge) and reporter is not None and reporter.is_reachable:
+                text = texts.render(reporter.language, UNMERGED_MESSAGE).format(ref=case.reference)
+                _send(case, actor, text, neutral_text=text)
+    return case
+
+
+def _was_told_of_merge(case: Incident, merge: IncidentEvent | None) -> bool:
+    if merge is None:
+        return False
+    if "told" in (merge.data or {}):
+        return bool(merge.data["told"])
+    # A merge from before the event said so: its message to the reporter names the master.
+    return case.events.filter(
+        kind=EventKind.MESSAGE,
+        pk__gt=merge.pk,
+        data__direction=Message.Direction.OUT,
+        data__text__contains=(merge.data or {}).get("master") or "\0",
+    ).exists()
 
 
 # --- false reports -------------------------------------------------------------------------------------

@@ -25,6 +25,9 @@ class Field(models.TextChoices):
     PAYLOAD = "payload", _("Raw LINE event (admin)")
     EXPORT = "export", _("Export with identity")
     SUBJECT_EXPORT = "subject_export", _("Data-subject export")
+    # A search in the console found the case by what the reporter wrote (a search found by name or phone
+    # is logged as IDENTITY: it tied the case to that person). Never the words searched for.
+    SEARCH = "search", _("Found by a search")
 
 
 class AccessLogQuerySet(models.QuerySet):

@@ -228,7 +228,11 @@
     var opener = e.target.closest("[data-open-dialog]");
     if (opener) { document.getElementById(opener.dataset.openDialog).showModal(); return; }
     var closer = e.target.closest("[data-close-dialog]");
-    if (closer) { closer.closest("dialog").close(); return; }
+    if (closer) {
+      var dialog = closer.closest("dialog");
+      if (dialog) dialog.close(); else closer.closest(".merge-preview").textContent = "";
+      return;
+    }
     var tr = e.target.closest("tr.case-row");
     if (tr) { select(tr); openCase(tr.dataset.id); }
   });
@@ -380,6 +384,12 @@
           b.textContent = "P" + tr.dataset.priority + " " + tr.dataset.ref + " · " + (tr.dataset.categoryLabel || "");
           banner.appendChild(b);
         });
+      if (rows.length > 4) {
+        // The rest are in the queue, marked "unopened": say how many the banner leaves out.
+        var more = document.createElement("span");
+        more.className = "more"; more.textContent = "+" + (rows.length - 4);
+        banner.appendChild(more);
+      }
     }
     document.title = (rows.length ? "(" + rows.length + ") " : "") + baseTitle;
     setFavicon(rows.length);

@@ -80,6 +80,20 @@ def test_it_merges_a_duplicate_into_a_master_within_reach(client, tokens):
     assert master.reference in Message.objects.get(incident=repeat, direction="out").text
 
 
+def test_a_supervisor_undoes_a_merge_through_the_api(client, tokens):
+    master, repeat = make_incident(), make_incident()
+    op, sup, outsider = tokens["operator"].secret, tokens["sup_bkk"].secret, tokens["sup_cm"].secret
+    post(client, op, f"cases/{repeat.reference}/duplicate", {"master": master.reference})
+    assert post(client, op, f"cases/{repeat.reference}/duplicate/undo", {"reason": "x"}).status_code == 403
+    assert post(client, outsider, f"cases/{repeat.reference}/duplicate/undo", {"reason": "x"}).status_code == 404
+    assert post(client, sup, f"cases/{repeat.reference}/duplicate/undo", {}).json()["field"] == "reason"
+    undone = post(client, sup, f"cases/{repeat.reference}/duplicate/undo", {"reason": "สองเหตุการณ์"})
+    assert (undone.json()["status"], undone.json()["duplicate_of"]) == ("new", None)
+    assert kinds(master)[-1] == "merge_undone"
+    again = post(client, sup, f"cases/{repeat.reference}/duplicate/undo", {"reason": "สองเหตุการณ์"})
+    assert again.status_code == 422 and repeat.reference in again.json()["detail"]
+
+
 def test_only_a_supervisor_confirms_or_reverses_a_false_report(client, tokens):
     case = make_incident()
     op, sup = tokens["operator"].secret, tokens["sup_bkk"].secret

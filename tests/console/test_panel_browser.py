@@ -131,3 +131,36 @@ def test_a_merge_shows_both_cases_side_by_side_before_it_happens(page, operator)
     page.wait_for_selector("#panel .notice.ok", timeout=3000)
     assert Incident.objects.get(pk=dup.pk).duplicate_of_id == master.pk
     assert master.reference in page.inner_text("#panel .conversation")  # the reporter was told
+
+
+def test_a_supervisor_undoes_a_merge_in_a_dialog_and_a_double_click_undoes_it_once(page, operator, supervisor_bkk):
+    from incidents import triage
+    from incidents.models import Incident, IncidentEvent, Status
+
+    master = in_thread(make_incident, description="ผัวตีเมียที่หอพัก")
+    dup = in_thread(
+        lambda: triage.mark_duplicate(
+            make_incident(latitude=13.7468, longitude=100.5349, description="ได้ยินเสียงตีกัน"), master, operator
+        )
+    )
+    login(page, supervisor_bkk, language="en")
+    page.goto("/console/?status=duplicate")
+    page.wait_for_selector("tr.case-row")
+    queue_width = page.eval_on_selector(".queue-pane", "e => e.getBoundingClientRect().width")
+    page.click(f"tr.case-row[data-id='{dup.pk}']")
+    page.wait_for_selector("#panel [data-open-dialog^=unmerge-]")
+    # Opening a case never narrows the queue, and the head says in full which case it was merged into.
+    assert page.eval_on_selector(".queue-pane", "e => e.getBoundingClientRect().width") == queue_width
+    assert page.eval_on_selector("#panel .head-status", "e => e.scrollWidth <= e.clientWidth")
+    assert master.reference in page.inner_text("#panel .head-status")
+    page.click("#panel [data-open-dialog^=unmerge-]")
+    dialog = page.wait_for_selector(f"#unmerge-{dup.pk}[open]")
+    assert dup.reference in dialog.inner_text() and master.reference in dialog.inner_text()
+    page.fill(f"#unmerge-{dup.pk} input[name=reason]", "two different flats")
+    page.dblclick(f"#unmerge-{dup.pk} [data-confirm-unmerge]")
+    page.wait_for_selector("#panel .notice", timeout=5000)
+    page.wait_for_timeout(500)
+    fresh = Incident.objects.get(pk=dup.pk)
+    assert (fresh.status, fresh.duplicate_of_id) == (Status.NEW, None)
+    assert IncidentEvent.objects.filter(incident=master, kind="merge_undone").count() == 1
+    assert "undone by a supervisor" in page.inner_text("#panel .timeline")

@@ -123,3 +123,28 @@ def test_a_new_report_has_a_banner_and_a_repeating_p1_tone_until_someone_opens_i
         assert not page.title().startswith("(")
     finally:
         other.context.close()
+
+
+def test_the_banner_says_how_many_unopened_reports_it_leaves_out(page, operator):
+    cases = [in_thread(make_incident, priority=2) for _ in range(6)]
+    login(page, operator, language="en")
+    page.goto("/console/")
+    banner = page.wait_for_selector("#new-banner:not([hidden])")
+    assert "not opened yet (6)" in banner.inner_text()
+    assert page.eval_on_selector_all("#new-banner button", "bs => bs.length") == 4
+    assert page.inner_text("#new-banner .more") == "+2"
+    page.click(f"#case-{cases[0].pk}")
+    page.wait_for_function("document.querySelector('#new-banner .more').textContent === '+1'", timeout=3000)
+
+
+def test_the_search_runs_on_any_input_not_only_on_keys(page, operator):
+    """Thai typed through an input method, or a phone number pasted with the mouse, fires no keyup."""
+    found = in_thread(make_incident, description="มีคนทุบตีกันในชุมชน")
+    other = in_thread(make_incident, description="แมวติดต้นไม้")
+    login(page, operator, language="en")
+    page.goto("/console/")
+    page.wait_for_selector(f"#case-{other.pk}")
+    page.focus("#q")
+    page.keyboard.insert_text("ทุบตี")  # an input event only
+    page.wait_for_selector(f"#case-{other.pk}", state="detached", timeout=3000)
+    assert row_ids(page) == [str(found.pk)]

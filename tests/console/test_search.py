@@ -71,3 +71,54 @@ def test_what_the_operator_wrote_to_the_reporter_is_not_taken_for_the_reporters_
     Message.objects.create(reporter=case.reporter, incident=case, direction="out", kind="text", text="ทุบตีใคร")
     client.force_login(operator)
     assert "other" not in found(search(client, "ทุบตีใคร"), cases)
+
+
+# --- audited like any read of identity (#15 item 10), without the words searched for (#11 item 8) -------
+
+
+def logged(**filters):
+    from privacy.models import AccessLog
+
+    return list(AccessLog.objects.filter(**filters).order_by("pk").values_list("field", "reference", "route"))
+
+
+def test_a_search_is_in_the_access_log_with_the_cases_whose_identity_it_revealed(client, operator, cases):
+    from privacy.models import AccessLog
+
+    client.force_login(operator)
+    search(client, "ใจดี")  # the reporter's name: the search tied the case to that person
+    assert logged() == [("identity", cases["beaten"].reference, "console:queue")]
+    search(client, "0812345678")
+    assert logged()[-1] == ("identity", cases["beaten"].reference, "console:queue")
+    before = AccessLog.objects.count()
+    search(client, "ทุบตี")  # the reporters' words: found, not identified
+    assert sorted(logged(pk__gt=AccessLog.objects.order_by("pk")[before - 1].pk)) == sorted(
+        [
+            ("search", cases["beaten"].reference, "console:queue"),
+            ("search", cases["chiang_mai"].reference, "console:queue"),
+        ]
+    )
+    search(client, "ไม่มีคำนี้เลย")  # found nothing: the search is still on record, with no case
+    assert logged()[-1] == ("search", "", "console:queue")
+    # Who searched is kept; what they typed is not, anywhere in the entry.
+    entry = AccessLog.objects.order_by("pk").first()
+    assert entry.username == operator.get_username()
+    for row in AccessLog.objects.values():
+        assert not any(q in str(value) for value in row.values() for q in ("ใจดี", "0812345678", "ทุบตี", "ไม่มีคำนี้"))
+
+
+def test_a_search_on_page_load_is_audited_and_a_plain_queue_is_not(client, operator, cases):
+    from privacy.models import AccessLog
+
+    client.force_login(operator)
+    client.get("/console/queue/", **HTMX)
+    client.get("/console/")
+    assert not AccessLog.objects.exists()
+    client.get("/console/", {"q": "ใจดี"})
+    assert logged() == [("identity", cases["beaten"].reference, "console:home")]
+
+
+def test_a_province_supervisors_search_logs_only_what_it_found_in_their_provinces(client, supervisor_cm, cases):
+    client.force_login(supervisor_cm)
+    search(client, "ทุบตี")
+    assert logged() == [("search", cases["chiang_mai"].reference, "console:queue")]

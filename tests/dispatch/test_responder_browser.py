@@ -84,7 +84,8 @@ def test_it_sorts_by_priority_then_age_and_alerts_on_a_new_assignment(browser, d
     assert refs == [newer_p1["repr"], older_p2["repr"]]
     # Its acknowledgement deadline counts down (5 minutes for a P1), in Thai.
     countdown = phone.inner_text(f"{card} [data-ack-due]")
-    assert countdown.startswith("รับเรื่องภายใน 4:") or countdown == "รับเรื่องภายใน 5:00", countdown
+    # "Time left", not "within 4:59": at night "ภายใน 4:59" reads as a clock time.
+    assert countdown.startswith("เหลือเวลารับเรื่อง 4:") or countdown == "เหลือเวลารับเรื่อง 5:00", countdown
     phone.context.close()
 
 

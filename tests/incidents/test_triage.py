@@ -211,6 +211,103 @@ def test_it_refuses_merging_into_a_case_outside_the_actors_provinces(supervisor_
         triage.mark_duplicate(case, foreign, supervisor_bkk)
 
 
+def test_a_case_of_another_category_is_suggested_only_when_it_is_at_the_same_place(operator):
+    case = make_incident(category=Category.SEXUAL_ABUSE_RISK)
+    make_incident(category=Category.THREAT, latitude=13.7600, longitude=100.5347)  # ~1.5 km: another event
+    same_kind = make_incident(category=Category.SEXUAL_ABUSE_RISK, latitude=13.7600, longitude=100.5347)
+    next_door = make_incident(category=Category.THREAT, latitude=13.7470, longitude=100.5350)  # ~50 m
+    assert [c.pk for c, _km in triage.duplicate_suggestions(case)] == [same_kind.pk, next_door.pk]
+
+
+def test_the_suggested_master_is_the_same_category_before_a_nearer_related_one(operator):
+    case = make_incident(category=Category.THREAT)
+    related = make_incident(category=Category.CONFINEMENT, latitude=13.7467, longitude=100.5348)  # ~0 km
+    same = make_incident(category=Category.THREAT, latitude=13.7560, longitude=100.5348)  # ~1 km
+    assert [c.pk for c, _km in triage.duplicate_suggestions(case)] == [same.pk, related.pk]
+
+
+# --- undoing a merge (#15 item 9) --------------------------------------------------------------------------
+
+
+def merged(operator, *, triaged=True, **reporter):
+    master = make_incident()
+    dup = make_incident(latitude=13.7468, longitude=100.5349, reporter=ReporterFactory(**reporter))
+    if triaged:
+        dup = triage.set_triage(dup, operator, priority=1)
+    return master, triage.mark_duplicate(dup, master, operator)
+
+
+def test_a_supervisor_undoes_a_merge_and_the_case_is_its_own_again(operator, supervisor_bkk):
+    from dispatch.reporter_updates import recipients
+    from incidents.models import Message
+
+    master, dup = merged(operator, language=Language.THAI)
+    case = triage.undo_duplicate(dup, supervisor_bkk, "คนละเหตุการณ์ ห่างกันสองซอย", expected_version=dup.version)
+    fresh = Incident.objects.get(pk=dup.pk)
+    assert (fresh.status, fresh.duplicate_of_id, fresh.claimed_by_id, fresh.priority) == (Status.TRIAGED, None, None, 1)
+    assert case.version == fresh.version and fresh.is_open
+    assert kinds(dup)[-3:] == ["status", "merge_undone", "message"]
+    undone = IncidentEvent.objects.get(incident=master, kind="merge_undone")
+    assert undone.data["duplicate"] == dup.reference and undone.actor == supervisor_bkk
+    assert IncidentEvent.objects.get(incident=dup, kind="merge_undone").data["master"] == master.reference
+    # The reporter, told of the merge, is told neutrally that their own reference counts again ...
+    told, untold = Message.objects.filter(incident=dup, direction="out").order_by("pk")
+    assert master.reference in told.text
+    assert dup.reference in untold.text and master.reference not in untold.text
+    # ... and no longer hears of the master's progress.
+    assert recipients(master) == [master.reporter]
+
+
+def test_an_undone_merge_of_an_untriaged_case_goes_back_to_new(operator, supervisor_bkk):
+    _master, dup = merged(operator, triaged=False)
+    assert triage.undo_duplicate(dup, supervisor_bkk, "not the same").status == Status.NEW
+
+
+def test_a_reporter_never_told_of_the_merge_hears_nothing_of_its_undoing(operator, supervisor_bkk):
+    from incidents.models import Message
+
+    master = make_incident()
+    same_reporter = make_incident(latitude=13.7468, longitude=100.5349, reporter=master.reporter)
+    triage.mark_duplicate(same_reporter, master, operator)
+    triage.undo_duplicate(same_reporter, supervisor_bkk, "two events")
+    assert not Message.objects.filter(reporter=master.reporter, direction="out").exists()
+
+
+def test_the_undo_for_a_safe_contact_reporter_is_the_same_neutral_text(operator, supervisor_bkk):
+    from incidents.models import Message
+
+    _master, dup = merged(operator, safe_contact_only=True)
+    triage.undo_duplicate(dup, supervisor_bkk, "two events")
+    last = Message.objects.filter(incident=dup, direction="out").order_by("pk").last()
+    assert dup.reference in last.text and "ESS" in last.text
+
+
+def test_only_a_supervisor_of_the_province_undoes_a_merge(operator, supervisor_cm, supervisor_bkk):
+    from incidents.errors import CaseNotFound
+
+    _master, dup = merged(operator)
+    with pytest.raises(NotAllowed, match="Only a supervisor"):
+        triage.undo_duplicate(dup, operator, "mine")
+    # Outside their provinces: answered as a case that does not exist.
+    with pytest.raises(CaseNotFound):
+        triage.undo_duplicate(dup, supervisor_cm, "not mine")
+    with pytest.raises(InvalidInput):
+        triage.undo_duplicate(dup, supervisor_bkk, "  ")
+    assert Incident.objects.get(pk=dup.pk).status == Status.DUPLICATE
+
+
+def test_a_second_undo_is_refused_and_changes_nothing(operator, supervisor_bkk):
+    master, dup = merged(operator)
+    triage.undo_duplicate(dup, supervisor_bkk, "two events", expected_version=dup.version)
+    with pytest.raises(StaleIncident):  # the double click, with the version the panel showed
+        triage.undo_duplicate(dup, supervisor_bkk, "two events", expected_version=dup.version)
+    with pytest.raises(InvalidInput, match="not merged"):  # without a version
+        triage.undo_duplicate(dup, supervisor_bkk, "two events")
+    assert IncidentEvent.objects.filter(incident=master, kind="merge_undone").count() == 1
+    with pytest.raises(InvalidInput, match="not merged"):  # a case that was never merged
+        triage.undo_duplicate(master, supervisor_bkk, "x")
+
+
 # --- false reports -------------------------------------------------------------------------------------
 
 

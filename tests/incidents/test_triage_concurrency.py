@@ -76,3 +76,18 @@ def test_refer_and_false_report_at_once_never_half_apply(two_operators):
     else:
         assert fresh.status == "false_report" and fresh.reporter.false_report_count == 1 and not fresh.referred_to
     assert IncidentEvent.objects.filter(incident=case, kind="status").count() == 1
+
+
+def test_two_undos_of_one_merge_at_once_undo_it_once(two_operators):
+    sup_a = ensure_staff("sup_a", role=Role.SUPERVISOR, password="x-long-password", national=True).user
+    sup_b = ensure_staff("sup_b", role=Role.SUPERVISOR, password="x-long-password", national=True).user
+    master = make_incident()
+    dup = triage.mark_duplicate(make_incident(latitude=13.7468, longitude=100.5349), master, two_operators[0])
+    results = race(
+        lambda: triage.undo_duplicate(dup.pk, sup_a, "two events"),
+        lambda: triage.undo_duplicate(dup.pk, sup_b, "two events"),
+    )
+    assert sum(isinstance(r, Incident) for r in results) == 1, results
+    assert IncidentEvent.objects.filter(incident=master, kind="merge_undone").count() == 1
+    assert IncidentEvent.objects.filter(incident=dup, kind="status", from_status="duplicate").count() == 1
+    assert Incident.objects.get(pk=dup.pk).duplicate_of_id is None
