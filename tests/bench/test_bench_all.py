@@ -33,5 +33,5 @@ def test_the_quick_run_measures_every_live_figure_and_prints_the_table(live_stac
     assert text.startswith("| figure | goal | measured | met? |")
     assert len(text.splitlines()) == 2 + len(rows)
     assert "nan" not in text  # every figure measured something
-    assert "(6/6 rows)" in rows[2].measured  # 3 pins, each on both consoles
+    assert "(6/6 rows;" in rows[2].measured  # 3 pins, each on both consoles
     assert rows[5].met, rows[5].measured  # the surge lost nothing and drained
