@@ -12,6 +12,7 @@ from ninja.renderers import JSONRenderer
 
 from api.act import router as act_router
 from api.auth import BearerToken, StaffSession
+from api.drills import router as drills_router
 from api.errors import as_response_parts
 from api.referrals import router as referrals_router
 from api.tokens import find_token
@@ -67,6 +68,7 @@ api = NinjaAPI(
 api.add_router("/", router)
 api.add_router("/", act_router)
 api.add_router("/", referrals_router)  # follow-up referrals (ส่งต่อ)
+api.add_router("/", drills_router)  # drills (training mode) and their after-action reports
 
 
 def _answer(request, status: int, body: dict, headers: dict | None = None):

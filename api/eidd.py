@@ -91,6 +91,7 @@ def export_case(case: Incident, user, *, now=None) -> dict:
         "incident": {
             "trackingId": f"urn:th:go:m-society:ess:incident:{case.reference}",
             "reference": case.reference,
+            "drill": case.is_drill,  # a drill's case (training mode): the receiver must not act on it
             "type": {
                 "codeList": INCIDENT_TYPE_CODE_LIST,
                 "code": code,

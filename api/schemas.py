@@ -70,6 +70,7 @@ class AssignmentOut(Schema):
 class EventOut(Schema):
     id: int = Field(description="Increasing; pass the last one seen as `after` to /api/events.")
     case: str = Field(description="Case reference.")
+    drill: bool = Field(description="The case is a drill's (training mode): never a real report.")
     kind: str
     from_status: str
     to_status: str
@@ -104,6 +105,7 @@ class ReporterOut(Schema):
 
 class CaseOut(Schema):
     reference: str
+    drill: bool = Field(description="A drill's case (training mode, docs/drills.md): never a real report.")
     url: str
     status: Status
     category: Category

@@ -33,6 +33,7 @@ def case_url(request, case: Incident) -> str:
 def case_out(request, case: Incident) -> dict:
     return {
         "reference": case.reference,
+        "drill": case.is_drill,
         "url": case_url(request, case),
         "status": case.status,
         "category": case.category,
@@ -60,6 +61,7 @@ def event_out(event: IncidentEvent) -> dict:
     return {
         "id": event.pk,
         "case": event.incident.reference,
+        "drill": event.incident.is_drill,
         "kind": event.kind,
         "from_status": event.from_status,
         "to_status": event.to_status,

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, FloatField, Func, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractHour, Floor
@@ -195,7 +196,10 @@ def _windowed_percentiles(values_qs: QuerySet, fractions=PERCENTILES) -> dict:
     Standard SQL (window functions), used on SQLite: rank values within each group from 0, and for each
     fraction f take v[k] + (p − k)·(v[k+1] − v[k]) where p = f·(n−1), k = ⌊p⌋ — percentile_cont exactly.
     """
-    inner_sql, params = values_qs.order_by().query.sql_with_params()
+    try:
+        inner_sql, params = values_qs.order_by().query.sql_with_params()
+    except EmptyResultSet:  # e.g. a scope of no province: nothing to rank
+        return {}
     picks = []
     for f in fractions:
         pos = f"({f!r} * (n - 1))"
@@ -237,16 +241,20 @@ def percentiles(
             for i, condition in enumerate((tallies or {}).values())
         }
         inner = qs.annotate(grp=F(group) if group else Value(""), **values, **flags).values_list("grp", *values, *flags)
-        inner_sql, params = inner.order_by().query.sql_with_params()
         fractions = ", ".join(repr(f) for f in PERCENTILES)
         # One sort per span gives both fractions (percentile_cont over an array of fractions).
         aggs = ", ".join(f"COUNT({v}), percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY {v})" for v in values)
         tally_sql = "".join(f", SUM({t})" for t in flags)
         grouping = "ROLLUP (grp)" if group and overall else "grp"
-        sql = f"SELECT grp, GROUPING(grp), {aggs}, COUNT(*){tally_sql} FROM ({inner_sql}) AS t GROUP BY {grouping}"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        try:
+            inner_sql, params = inner.order_by().query.sql_with_params()
+        except EmptyResultSet:  # e.g. a scope of no province: no rows
+            rows = []
+        else:
+            sql = f"SELECT grp, GROUPING(grp), {aggs}, COUNT(*){tally_sql} FROM ({inner_sql}) AS t GROUP BY {grouping}"
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
         for row in rows:
             key = None if (row[1] or not group) else row[0]
             result[key] = {}
@@ -311,8 +319,9 @@ def analytic_queries():
 
 
 def scoped(scope: list[str] | None, filters: Filters = Filters()) -> QuerySet[Incident]:
-    """Cases the viewer may count: inside their provinces, narrowed by the filters."""
-    qs = Incident.objects.in_provinces(scope)
+    """Cases the viewer may count: real ones (never a drill's), inside their provinces, narrowed by the
+    filters. Every figure, list and export starts here."""
+    qs = Incident.objects.real().in_provinces(scope)
     if filters.provinces:
         qs = qs.filter(province_code__in=filters.provinces)
     if filters.categories:
@@ -324,7 +333,8 @@ def received(scope, period: Period, filters: Filters = Filters()) -> QuerySet[In
     return scoped(scope, filters).filter(received_at__gte=period.start, received_at__lt=period.end)
 
 
-def _met(m: Milestone) -> Q:
+def met_q(m: Milestone) -> Q:
+    """Reached the milestone within its target (the exact figures and the rollups count with this)."""
     return Q(**{f"{m.field}__isnull": False, f"{m.field}__lte": F("received_at") + m.target()})
 
 
@@ -372,11 +382,10 @@ def province_table(scope, period: Period, filters: Filters = Filters(), now: dat
     for hotline in Hotline.values:
         aggs[f"referred_{hotline}"] = Count("id", filter=Q(status=Status.REFERRED, referred_to=hotline))
     for m in MILESTONES:
-        aggs[f"sla_{m.key}_met"] = Count("id", filter=_met(m))
+        aggs[f"sla_{m.key}_met"] = Count("id", filter=met_q(m))
         aggs[f"sla_{m.key}_late"] = Count("id", filter=_late(m, now))
     # Grouped by province *and* category (at most 77 × 6 groups): the same pass gives the category counts.
     per_province: dict[str, dict] = {}
-    per_category = dict.fromkeys(Category.values, 0)
     for group in received(scope, period, filters).values("province_code", "category").annotate(**aggs).order_by():
         row = per_province.setdefault(
             group["province_code"],
@@ -389,9 +398,18 @@ def province_table(scope, period: Period, filters: Filters = Filters(), now: dat
         for key in aggs:
             row[key] += group[key]
         row["by_category"][group["category"]] = row["by_category"].get(group["category"], 0) + group["received"]
-        per_category[group["category"]] = per_category.get(group["category"], 0) + group["received"]
+    return finish_table(per_province, list(aggs))
+
+
+def finish_table(per_province: dict[str, dict], keys: list[str]) -> dict:
+    """{"rows", "total"} from per-province rows of the counts `keys` (and "by_category"): the total, the
+    rates, the names, busiest first. The exact query and the rollups (dashboard.rollups) both end here."""
     rows = list(per_province.values())
-    total = {key: sum(r[key] for r in rows) for key in aggs}
+    total = {key: sum(r[key] for r in rows) for key in keys}
+    per_category = dict.fromkeys(Category.values, 0)
+    for row in rows:
+        for category, n in row["by_category"].items():
+            per_category[category] = per_category.get(category, 0) + n
     total["by_category"] = per_category
     for row in [*rows, total]:
         _derive_rates(row)

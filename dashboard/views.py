@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from dashboard import exports, stats
+from dashboard import exports, rollups, stats
 from dashboard.templatetags.dashboard import be_date, duration, percent
 from ess.roles import DASHBOARD_ROLES, EXPORT_ROLES, province_scope, role_of, role_required
 from incidents import geo
@@ -104,11 +104,9 @@ def _province_choices(scope: list[str] | None) -> list[tuple[str, str]]:
 
 def _period_figures(q: Query, now) -> dict:
     """Everything about the chosen period (the heavy aggregates), ready to render and to cache."""
-    table = stats.province_table(q.scope, q.period, q.filters, now)
+    found = rollups.period_figures(q.scope, q.period, q.filters, now)
+    table, days, hours, times, agencies = (found[k] for k in ("table", "days", "hours", "times", "agencies"))
     categories = stats.categories_of(table)
-    days, hours = stats.by_day_and_hour(q.scope, q.period, q.filters)
-    times = stats.response_times(q.scope, q.period, q.filters)
-    agencies = stats.agency_times(q.scope, q.period, q.filters)
     # Big tables (77 provinces × 5 steps, every agency) are formatted here once: rendering thousands of
     # filter calls in the template took longer than the queries (bench/dashboard.py).
     for row in times["provinces"]:
@@ -127,7 +125,7 @@ def _period_figures(q: Query, now) -> dict:
             "labels": [str(r["name"]) for r in table["rows"][:15]],
             "values": [r["received"] for r in table["rows"][:15]],
         },
-        "cells": stats.map_cells(q.scope, q.period, q.filters),
+        "cells": found["cells"],
     }
     return {
         "as_of": now,
@@ -139,6 +137,7 @@ def _period_figures(q: Query, now) -> dict:
         "charts": charts,
         "times": times,
         "agencies": agencies,
+        "source": found["source"],
     }
 
 
@@ -177,6 +176,8 @@ def _figures(request: HttpRequest, q: Query) -> dict:
         "agency_spans": list(stats.AGENCY_SPAN_LABELS.items()),
         "backlog": backlog,
         "staffing": stats.staffing(q.scope, q.filters, now),
+        # For the roster panel ({% shift_staffing %}): from the rollups when they cover it, else it counts.
+        "expected_load": rollups.expected_load_by_hour(q.scope, now),
         "hotlines": Hotline.choices,
         "cases_url": reverse("dashboard:cases") + "?" + q.querystring,
         "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS,

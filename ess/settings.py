@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "dashboard",
     "referrals",
     "shifts",
+    # Drills (training mode): scenarios played through the real intake, after-action reports (docs/drills.md).
+    "drills",
     # Reporters' personal data: the access log, retention, data-subject requests (docs/privacy.md).
     "privacy",
     # The integration API; "ninja" only for its bundled Swagger UI static files (no CDN).
@@ -251,6 +253,15 @@ LINE_WEBHOOK_MAX_BYTES = env_int("LINE_WEBHOOK_MAX_BYTES", 1_000_000)
 # (empty: not checked); the age past which an event is dropped (0: off; set it below the inbox purge's age);
 # bad signatures one address may send per minute before it is refused (signed requests are never counted).
 LINE_BOT_USER_ID = env_str("LINE_BOT_USER_ID", "")
+# Drills (#17, docs/drills.md): the drill player signs its webhooks with the channel secret and addresses
+# them to this destination instead of the bot's user id; the intake marks what arrives that way as a drill
+# (its reporters, their cases) and never sends a drill reporter anything on LINE. Not a LINE id (those are
+# "U" + 32 hex digits), so LINE itself can never send a body with it.
+LINE_DRILL_DESTINATION = env_str("LINE_DRILL_DESTINATION", "Udrill-ess-console")
+# Where the drill player (in the worker) POSTs its signed webhooks: this server's own LINE webhook.
+DRILL_WEBHOOK_URL = env_url("DRILL_WEBHOOK_URL", "http://127.0.0.1:8000/line/webhook/", ("https", "http"))
+# A drill ends by itself this long after its last scripted step (its open cases are closed, its report kept).
+DRILL_END_AFTER_MINUTES = env_int("DRILL_END_AFTER_MINUTES", 60)
 LINE_EVENT_MAX_AGE_SECONDS = env_int("LINE_EVENT_MAX_AGE_SECONDS", 0)
 LINE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE = env_int("LINE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE", 30)
 # How long after receipt the worker leaves an event before processing it. 0: at once (the webhook wakes
@@ -322,6 +333,11 @@ DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 30)
 # How long the figures about a period (not the backlog and staffing "now") are shared from the cache
 # between viewers asking the same question; 0 switches the cache off.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 20)
+# Period figures come from the exact query while the period holds at most this many cases, from the
+# worker's rollups above it (docs/dashboard-rollups.md): live and exact at everyday volumes, bounded in a surge.
+DASHBOARD_EXACT_MAX_CASES = env_int("DASHBOARD_EXACT_MAX_CASES", 20000)
+# How often the worker recomputes the days whose cases changed (the rollups lag by about this much).
+DASHBOARD_ROLLUP_SECONDS = env_int("DASHBOARD_ROLLUP_SECONDS", 10)
 
 # --- Integration API (api/, docs/api.md) ----------------------------------------------------------
 # Calls per minute per token (or per staff session); a token may set its own limit in the admin.

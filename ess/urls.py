@@ -25,6 +25,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("referrals/", include("referrals.urls")),
     path("shifts/", include("shifts.urls")),
+    path("drills/", include("drills.urls")),
     path("privacy/", include("privacy.urls")),
 ]
 

@@ -139,6 +139,8 @@ def do_create_incident(
             district_code=district_code,
             description=description,
             received_at=received_at,
+            # The one drill rule (#17): a drill reporter's case is a drill case, whoever opens it.
+            is_drill=bool(reporter is not None and reporter.is_drill),
         )
         record(incident, EventKind.CREATED, actor=actor, to_status=incident.status, data={"source": source})
     return incident

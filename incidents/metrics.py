@@ -19,7 +19,9 @@ def collect():
     now = timezone.now()
     inbox = LineEvent.objects.aggregate(
         pending=Count("id", filter=Q(state=LineEvent.State.PENDING)),
-        failed=Count("id", filter=Q(state=LineEvent.State.FAILED)),
+        # A report nobody could process pages the on-call: a drill's event is never one (#17). Pending and
+        # its age count every event, drills' too: they are the worker's real backlog.
+        failed=Count("id", filter=Q(state=LineEvent.State.FAILED, is_drill=False)),
         oldest=Min("received_at", filter=Q(state=LineEvent.State.PENDING)),
     )
     yield gauge("ess_line_inbox_pending", "LINE webhook events stored and not yet processed.", inbox["pending"])
@@ -54,13 +56,19 @@ def collect():
     )
 
     by_status = dict(
-        Incident.objects.filter(status__in=OPEN_STATUSES).values_list("status").annotate(n=Count("id")).order_by()
+        Incident.objects.real()
+        .filter(status__in=OPEN_STATUSES)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     cases = gauge("ess_cases_open", "Open cases by status.", labels=["status"])
     for status in OPEN_STATUSES:
         cases.add_metric([status.value], by_status.get(status.value, 0))
     yield cases
-    oldest = Incident.objects.filter(status__in=UNASSIGNED_STATUSES).aggregate(oldest=Min("received_at"))["oldest"]
+    oldest = (
+        Incident.objects.real().filter(status__in=UNASSIGNED_STATUSES).aggregate(oldest=Min("received_at"))["oldest"]
+    )
     yield gauge(
         "ess_cases_oldest_unassigned_age_seconds",
         "Age of the oldest case not yet dispatched to an agency (new or triaged; 0: none).",

@@ -66,6 +66,9 @@ class Reporter(models.Model):
         help_text=_("No pushes; every outbound text is neutral."),
     )
     false_report_count = models.PositiveIntegerField(_("false reports"), default=0)
+    # A reporter played by a drill (#17): created by the intake from a body addressed to the drill
+    # destination; their cases are drill cases and nothing is ever sent to them on LINE.
+    is_drill = models.BooleanField(_("drill"), default=False)
     # The conversation step the LINE bot is at with this reporter (see incidents.line).
     conversation_state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("first contact"), default=timezone.now)
@@ -251,6 +254,8 @@ class Message(models.Model):
         # The reply reached LINE but its answer did not come back: perhaps delivered. Never sent again by
         # itself (a push would double it); an operator may resend (incidents.line.outbox.resend).
         UNCERTAIN = "uncertain", _("Delivery uncertain")
+        # A drill reporter's message (#17): recorded as the reply, never sent to LINE.
+        DRILL = "drill", _("Drill: not sent to LINE")
 
     reporter = models.ForeignKey(Reporter, on_delete=models.CASCADE, related_name="messages")
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")

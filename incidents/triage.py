@@ -372,6 +372,7 @@ def duplicate_suggestions(case: Incident, among=None, limit: int = 5) -> list[tu
         base.open()
         .exclude(pk=case.pk)
         .filter(
+            is_drill=case.is_drill,  # a drill case and a real one are never the same event (#17)
             latitude__range=(case.latitude - dlat, case.latitude + dlat),
             longitude__range=(case.longitude - dlng, case.longitude + dlng),
             received_at__range=(case.received_at - DUPLICATE_WINDOW, case.received_at + DUPLICATE_WINDOW),
@@ -396,7 +397,7 @@ def possible_duplicate_ids(cases) -> set[int]:
         for b in cases[i + 1 :]:
             if b.latitude - a.latitude > band:
                 break
-            if _near(a, b) is not None:
+            if a.is_drill == b.is_drill and _near(a, b) is not None:
                 flagged.update((a.pk, b.pk))
     return flagged
 
@@ -421,6 +422,9 @@ def mark_duplicate(
         if target is None or not within_reach(target, actor):
             raise InvalidInput(_("The case to merge into does not exist."))
         with _acting(pk, actor, expected_version) as (case, fields):
+            if target.is_drill != case.is_drill:
+                # A drill never mixes with real cases (#17): a real reporter would hear of a drill's case.
+                raise InvalidInput(_("A drill case and a real case cannot be merged."))
             if not target.is_open or target.duplicate_of_id:
                 raise InvalidInput(
                     _("Case %(ref)s is not an open case and cannot be the master.") % {"ref": target.reference}

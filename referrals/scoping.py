@@ -34,10 +34,8 @@ def with_task_counts(referrals: QuerySet[Referral], today=None) -> QuerySet[Refe
 
 
 def overdue_referrals(user, today=None) -> QuerySet[Referral]:
-    """Open referrals with a task past its due day, the longest overdue first."""
+    """Open referrals with a task past its due day, the longest overdue first (the dashboard's figure:
+    never a drill case's, #17)."""
     today = today or timezone.localdate()
-    return (
-        with_task_counts(visible_referrals(user).filter(status=ReferralStatus.OPEN), today)
-        .filter(overdue_tasks__gt=0)
-        .order_by("next_due", "pk")
-    )
+    real = visible_referrals(user).filter(status=ReferralStatus.OPEN, incident__is_drill=False)
+    return with_task_counts(real, today).filter(overdue_tasks__gt=0).order_by("next_due", "pk")

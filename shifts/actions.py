@@ -150,7 +150,8 @@ def expected_load_by_hour(scope: list[str] | None, now=None) -> list[float]:
     today = timezone.localtime(now, BANGKOK).replace(hour=0, minute=0, second=0, microsecond=0)
     since = today - timedelta(weeks=LOAD_WEEKS)
     counts = dict(
-        Incident.objects.in_provinces(scope)
+        Incident.objects.real()  # a drill's cases are no load to plan for (#17)
+        .in_provinces(scope)
         .filter(received_at__gte=since, received_at__lt=today)
         .annotate(h=ExtractHour("received_at", tzinfo=BANGKOK))
         .values_list("h")
@@ -161,12 +162,14 @@ def expected_load_by_hour(scope: list[str] | None, now=None) -> list[float]:
     return [round(counts.get(h, 0) / days, 2) for h in range(24)]
 
 
-def staffing_by_hour(scope: list[str] | None, now=None) -> list[dict]:
+def staffing_by_hour(scope: list[str] | None, now=None, load: list[float] | None = None) -> list[dict]:
     """The next 24 hours from the current hour: rostered staff vs expected reports. An hour is *thin* when
-    the expected reports exceed what the rostered staff can take (SHIFT_REPORTS_PER_STAFF_HOUR each)."""
+    the expected reports exceed what the rostered staff can take (SHIFT_REPORTS_PER_STAFF_HOUR each).
+    `load`: expected_load_by_hour's answer when the caller has it already (the dashboard reads it from its
+    rollups in a surge: counting eight weeks of cases on every request took seconds)."""
     now = now or timezone.now()
     per_staff = getattr(settings, "SHIFT_REPORTS_PER_STAFF_HOUR", 4)
-    load = expected_load_by_hour(scope, now)
+    load = load if load is not None else expected_load_by_hour(scope, now)
     first = timezone.localtime(now, BANGKOK).replace(minute=0, second=0, microsecond=0)
     last = first + timedelta(hours=24)
     entries = list(

@@ -33,8 +33,9 @@ SQLITE_PAUSE = 0.01
 PROFILE_CHECKED = "profile_checked"
 
 
-def _row(event: dict, now: dt.datetime) -> LineEvent:
+def _row(event: dict, now: dt.datetime, drill: bool = False) -> LineEvent:
     return LineEvent(
+        is_drill=drill,
         webhook_event_id=event["webhookEventId"],
         kind=event["type"],
         user_id=parser.user_id_of(event),
@@ -66,6 +67,7 @@ def _unstorable(row: LineEvent, exc: Exception, now: dt.datetime) -> LineEvent:
         timestamp=row.timestamp,
         payload=payload,
         is_redelivery=row.is_redelivery,
+        is_drill=row.is_drill,
         received_at=now,
         state=LineEvent.State.FAILED,
         processed_at=now,
@@ -74,13 +76,13 @@ def _unstorable(row: LineEvent, exc: Exception, now: dt.datetime) -> LineEvent:
     )
 
 
-def store(events: list[dict], now: dt.datetime | None = None) -> int:
+def store(events: list[dict], now: dt.datetime | None = None, *, drill: bool = False) -> int:
     """Insert the events of one webhook body (parser.parse_body made each storable); a webhookEventId seen
     before is ignored (redelivery). One INSERT for the body; should the database refuse it, event by event,
     so one bad event never sinks the others. An OperationalError (the database is away) propagates: the
-    webhook answers 500 and LINE redelivers."""
+    webhook answers 500 and LINE redelivers. `drill`: the body was the drill player's (guard.is_drill)."""
     now = now or timezone.now()
-    rows = [_row(event, now) for event in events]
+    rows = [_row(event, now, drill) for event in events]
     if not rows:
         return 0
     try:
@@ -132,11 +134,12 @@ class Writer:
         self._start = threading.Lock()
         self._tagged = None
 
-    async def store(self, events: list[dict]) -> None:
-        """Return once `events` are committed; raise what storing them raised."""
+    async def store(self, events: list[dict], *, drill: bool = False) -> None:
+        """Return once `events` are committed (as `store(events, drill=drill)` would); raise what storing
+        them raised."""
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        self._queue.put((events, loop, done))
+        self._queue.put((events, drill, loop, done))
         self._ensure_running()
         await done
 
@@ -170,12 +173,18 @@ class Writer:
             self._round(batch)
 
     def _round(self, batch: list) -> None:
-        events = [event for item in batch for event in item[0]]
+        # Drill bodies (#17) and real ones are stored apart: `drill` marks every event of a store() call.
+        kinds = {
+            drill: [event for events, is_drill, _loop, _done in batch if is_drill == drill for event in events]
+            for drill in (False, True)
+        }
         error: BaseException | None = None
         for _attempt in (1, 2):
             try:
                 self._tag_connection()
-                store(events)
+                for drill, events in kinds.items():
+                    if events:
+                        store(events, drill=drill)
                 error = None
                 break
             except (OperationalError, InterfaceError) as exc:
@@ -185,7 +194,7 @@ class Writer:
                 error = exc
                 connection.close()
                 break
-        for _events, loop, done in batch:
+        for _events, _drill, loop, done in batch:
             loop.call_soon_threadsafe(_settle, done, error)
 
     def _tag_connection(self) -> None:
@@ -247,8 +256,17 @@ def _earlier_pending_exists(event: LineEvent) -> bool:
     )
 
 
-def _reporter_for(user_id: str) -> Reporter:
-    reporter, created = Reporter.objects.get_or_create(line_user_id=user_id)
+class DrillMismatch(ValueError):
+    """A drill event for a real reporter, or a real one for a drill reporter: refused (a permanent
+    failure), so a drill can never write to a real reporter's case nor a real report land in a drill."""
+
+
+def _reporter_for(user_id: str, drill: bool = False) -> Reporter:
+    reporter, created = Reporter.objects.get_or_create(line_user_id=user_id, defaults={"is_drill": drill})
+    if reporter.is_drill != drill:
+        raise DrillMismatch(f"reporter {reporter.pk}: drill event {drill}, drill reporter {reporter.is_drill}")
+    if drill:
+        return reporter  # nobody on LINE to ask for a profile
     if created and (strikes := pseudonyms.remembered_strikes(user_id)):  # a prankster back after anonymisation
         Reporter.objects.filter(pk=reporter.pk).update(false_report_count=strikes)
         reporter.false_report_count = strikes
@@ -291,8 +309,9 @@ def process_event(event: LineEvent, now: dt.datetime | None = None) -> bool:
     if not event.user_id:
         LineEvent.objects.filter(pk=event.pk).update(state=LineEvent.State.DONE, processed_at=now)
         return True
-    reporter = _reporter_for(event.user_id)
-    _loading(event, now)
+    reporter = _reporter_for(event.user_id, event.is_drill)
+    if not event.is_drill:
+        _loading(event, now)
     read = parser.read_event(event.payload)
     # Outside the transaction: on SQLite the transaction holds the database's write lock, which the
     # webhook's INSERT waits for.

@@ -46,7 +46,7 @@ def fetch(message: Message, now: dt.datetime | None = None) -> str:
     now = now or timezone.now()
     raw = message.payload.get("message") or {}
     provider = raw.get("contentProvider") or {}
-    if provider.get("type") == "external":
+    if provider.get("type") == "external" or message.reporter.is_drill:  # a drill's photo is never on LINE
         # The photo lives on the sender's server; keep its URL for the operator, fetch nothing.
         _mark(message, content="external", url=str(provider.get("originalContentUrl", ""))[:1000])
         return "external"

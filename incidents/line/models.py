@@ -25,6 +25,8 @@ class LineEvent(models.Model):
     timestamp = models.BigIntegerField()
     payload = models.JSONField()
     is_redelivery = models.BooleanField(default=False)
+    # From a body addressed to LINE_DRILL_DESTINATION (the drill player, #17), never from LINE.
+    is_drill = models.BooleanField(default=False)
     received_at = models.DateTimeField(default=timezone.now)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -246,6 +246,11 @@ def send_batch(key: uuid.UUID, now: dt.datetime | None = None) -> str:
         return "busy"
     reporter = batch[0].reporter
     payloads = [m.payload for m in batch]
+    if reporter.is_drill:
+        # A drill reporter is nobody on LINE (#17): the reply is kept, as it would have been sent, and
+        # never leaves the building.
+        _finish(batch, Message.Delivery.DRILL, error="drill: not sent to LINE", now=now)
+        return "drill"
     if not reporter.is_reachable:
         _finish(batch, Message.Delivery.FAILED, error="the reporter blocked ESS Help Me on LINE", now=now)
         return "failed"

@@ -77,10 +77,11 @@ async def webhook(request: HttpRequest) -> HttpResponse:
         log.warning("LINE webhook: signed but malformed body: %s", exc)
         return HttpResponse("not a LINE webhook", status=400, content_type="text/plain")
 
+    drill = guard.is_drill(body)
     if settings.LINE_WEBHOOK_WRITER and connection.vendor == "postgresql":
-        await inbox.writer.store(events)  # one kept connection, concurrent bodies in one COMMIT
+        await inbox.writer.store(events, drill=drill)  # one kept connection, concurrent bodies in one COMMIT
     else:
-        await sync_to_async(inbox.store)(events)
+        await sync_to_async(inbox.store)(events, drill=drill)
     return HttpResponse("OK", content_type="text/plain")
 
 

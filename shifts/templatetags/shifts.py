@@ -17,7 +17,8 @@ register = template.Library()
 def shift_staffing(context):
     request = context.get("request")
     scope = province_scope(request.user)
-    hours = actions.staffing_by_hour(scope)
+    # The page may hand over the expected load by hour it already has ("expected_load", e.g. the dashboard's).
+    hours = actions.staffing_by_hour(scope, load=context.get("expected_load"))
     top = max([h["expected"] for h in hours] + [h["staff"] for h in hours] + [1])
     for h in hours:
         h["expected_pct"] = round(100 * h["expected"] / top)

@@ -136,8 +136,10 @@
 
   function checkNew() {
     const seen = loadSet(SEEN_KEY);
+    // A drill's assignment (docs/drills.md) is on the list with its DRILL badge but raises no alert: no
+    // notification, sound or vibration is ever pushed for an exercise.
     const fresh = Array.prototype.filter.call(list.querySelectorAll("article[data-status=pending]"), function (c) {
-      return !seen.has(c.dataset.assignment);
+      return !seen.has(c.dataset.assignment) && !c.dataset.drillCase;
     });
     list.querySelectorAll("article[data-assignment]").forEach(function (c) { seen.add(c.dataset.assignment); });
     // Keep the set small: only what is still on the list.

@@ -104,6 +104,21 @@ MATRIX = {
     "shifts:handover_detail": ("console", "get"),
     "shifts:acknowledge": ("console", "post"),
     "shifts:roster": ("console", "get"),
+    # Drills (#17): the list and the shipped scenario files are console pages; starting one is for
+    # supervisors and admins; uploading for admins; a drill, its report and its CSV are 404 to anyone
+    # who may not see it (no drill exists in this world).
+    "drills:index": ("console", "get"),
+    "drills:banner": ("console", "get"),
+    "drills:scenario": ("console", "get"),
+    "drills:start": ("audit", "post"),
+    "drills:upload": ("case", "post"),
+    "drills:detail": ("case", "get"),
+    "drills:stop": ("case", "post"),
+    "drills:report": ("case", "get"),
+    "drills:cases_csv": ("case", "get"),
+    "api:drill_list": ("page", "get"),
+    "api:drill_detail": ("case", "get"),
+    "api:drill_report": ("case", "get"),
     "console:home": ("page", "get"),
     "console:queue": ("page", "get"),
     "console:staff": ("page", "get"),
@@ -170,6 +185,8 @@ def world(agencies, operator, settings, tmp_path):
         # No referral nor task exists in this world: those routes must answer "not found" to outsiders.
         "referral_id": case.pk,
         "task_id": case.pk,
+        "drill_id": case.pk,
+        "key": "2-confinement.yaml",
     }
     return case, assignment, photo, values
 

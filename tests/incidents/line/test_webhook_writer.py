@@ -103,3 +103,28 @@ async def test_a_connection_the_server_dropped_is_replaced_and_the_body_stored(w
     assert (await post(client, [event])).status_code == 200
     assert await LineEvent.objects.filter(webhook_event_id=event["webhookEventId"]).aexists()
     await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.asyncio
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+async def test_drill_and_real_bodies_committed_together_keep_their_flags(writer, settings):
+    settings.LINE_DRILL_DESTINATION = "U" + "d" * 32
+    client = AsyncClient()
+    real = [text(f"U{n:032d}", "ช่วยด้วย") for n in range(5)]
+    drills = [text(f"U{n + 100:032d}", "ซ้อม") for n in range(5)]
+
+    async def post_drill(event):
+        body = fake.body_of([event], destination=settings.LINE_DRILL_DESTINATION)
+        return await client.post(
+            "/line/webhook/",
+            data=body,
+            content_type="application/json",
+            headers={"X-Line-Signature": fake.signature(body, SECRET)},
+        )
+
+    answers = await asyncio.gather(*(post(client, [e]) for e in real), *(post_drill(e) for e in drills))
+    assert [a.status_code for a in answers] == [200] * 10
+    flags = {e.webhook_event_id: e.is_drill async for e in LineEvent.objects.all()}
+    assert flags == {**{e["webhookEventId"]: False for e in real}, **{e["webhookEventId"]: True for e in drills}}
+    await sync_to_async(connections.close_all)()
