@@ -46,7 +46,7 @@ def rss_bytes(pid: int) -> int:
 @dataclass
 class Stack:
     server: object  # tests.browser.LiveServer
-    platform: object  # bench.platform.PlatformProcess: the fake LINE platform, a process of its own
+    platform: object  # bench.fake_line.PlatformProcess: the fake LINE platform, a process of its own
     worker: subprocess.Popen | None
     env: dict = field(default_factory=dict)
     worker_log: Path | None = None
@@ -94,7 +94,7 @@ def start(worker: bool = True, extra_env: dict | None = None) -> Stack:
     from django.conf import settings
     from django.db import connection
 
-    from bench import platform as platform_process
+    from bench import fake_line as platform_process
     from tests.browser import start_daphne, test_database_url
 
     platform = platform_process.start({**os.environ, "PYTHONPATH": str(ROOT)})

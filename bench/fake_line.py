@@ -3,7 +3,7 @@ bench process, its answers to the worker waited behind the bench's own work (50 
 load generator) under one GIL, and the worker, which calls LINE one request at a time, slowed down with it.
 Any reply token is accepted (the bench makes them up; the real platform issues one per event).
 
-    python -m bench.platform        # prints "LISTENING http://127.0.0.1:<port>" and serves until killed
+    python -m bench.fake_line        # prints "LISTENING http://127.0.0.1:<port>" and serves until killed
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class PlatformProcess:
 
 def start(env: dict) -> PlatformProcess:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.platform"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "bench.fake_line"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
     )
     line = process.stdout.readline()
     if not line.startswith("LISTENING "):
