@@ -428,17 +428,23 @@ def dashboard(opts: Options) -> Row:
     from bench import dashboard as dashboard_bench
 
     figure = f"dashboard, 30-day national view, {opts.dashboard_cases:,} cases in the window (`bench/dashboard.py`)"
-    try:
-        data = dashboard_bench.measure(
+
+    def run(reuse: bool) -> dict:
+        return dashboard_bench.measure(
             "surge",
             cases=opts.dashboard_cases,
             runs=20,
             exact_runs=1,  # the exact query of a million-case month takes seconds a run: once is enough
             keep=True,
-            reuse=True,
+            reuse=reuse,
             db_name=os.environ.get("BENCH_DASHBOARD_DB", "ess_bench_dashboard_surge"),
             quiet=True,
         )
+
+    try:
+        data = run(reuse=True)
+        if int(data.get("cases") or 0) < opts.dashboard_cases * 0.9:  # an earlier fill did not finish: refill
+            data = run(reuse=False)
     except Exception as exc:  # the other figures still print
         return Row(figure, "p95 ≤ 500 ms", f"failed: {type(exc).__name__}: {exc}"[:300], False)
     p95 = float(data["national_30d_p95_ms"])
