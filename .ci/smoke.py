@@ -3,7 +3,9 @@
 It goes through the reverse proxy (deploy/nginx/ess.conf, on loopback with a self-signed certificate) as a
 browser and LINE would: the login page and every static file the staff pages link (200, hashed names,
 cached for a year), /healthz/, /metrics, a signed LINE webhook that opens a case, and a console websocket
-(upgraded by the proxy) that sees that case arrive. Exits non-zero naming the first thing that failed.
+(upgraded by the proxy) that sees that case arrive. The admin enrols a TOTP authenticator at first login
+(two-factor is required of administrators), with a code computed from the secret the page shows.
+Exits non-zero naming the first thing that failed.
 
 Settings come from the environment the processes were started with, plus SMOKE_URL (the proxy's HTTPS
 address), SMOKE_HTTP_URL (the proxy's plain-HTTP address), SMOKE_DIRECT_URL (one daphne, behind the
@@ -112,7 +114,40 @@ async def login(session: aiohttp.ClientSession) -> str:
     headers = {"Referer": ORIGIN + "/accounts/login/", "Origin": ORIGIN}
     async with session.post(url, data=form, headers=headers, allow_redirects=False) as response:
         check(response.status == 302, f"the login form accepts the admin (got {response.status})")
+    await second_factor(session)
     return html
+
+
+def totp(secret: str, at: float | None = None) -> str:
+    """RFC 6238 (SHA-1, 6 digits, 30 s): what the admin's authenticator app shows for the page's secret."""
+    key = base64.b32decode(secret.replace(" ", ""))
+    counter = int((time.time() if at is None else at) // 30)
+    mac = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return f"{(int.from_bytes(mac[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+async def second_factor(session: aiohttp.ClientSession) -> None:
+    """An administrator's password alone reaches no staff page: the first login enrols an authenticator."""
+    async with session.get(BASE + "/console/", allow_redirects=False) as response:
+        where = response.headers.get("Location", "")
+        check(response.status == 302 and where.startswith("/accounts/two-factor/setup/"), f"2FA first ({where})")
+    url = BASE + "/accounts/two-factor/setup/"
+    async with session.get(url, allow_redirects=False) as response:
+        html = await response.text()
+        check(response.status == 200 and "<svg" in html, "the two-factor set-up page shows a QR code")
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', html)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    check(secret is not None and token is not None, "the set-up page shows the secret in text")
+    form = {"code": totp(secret[1]), "csrfmiddlewaretoken": token[1]}
+    headers = {"Referer": url, "Origin": ORIGIN}
+    async with session.post(url, data=form, headers=headers, allow_redirects=False) as response:
+        html = await response.text()
+        codes = re.findall(r"<li><code>([a-z2-7]+)</code></li>", html)
+        check(
+            response.status == 200 and len(codes) == 10,
+            "a code from the secret turns two-factor on (10 recovery codes)",
+        )
 
 
 async def webhook_opens_a_case(session: aiohttp.ClientSession) -> None:

@@ -13,6 +13,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from api import ratelimit
 from api.errors import Forbidden, RateLimited, Unauthorized
 from api.tokens import find_token
+from ess import two_factor
 from ess.models import Role
 from ess.roles import is_staff_member, role_of
 
@@ -60,6 +61,9 @@ class StaffSession(APIKeyCookie):
             # A responder's phone session is for the responder screen, which never calls /api/; an agency's
             # system uses a responder token instead (docs/security.md).
             raise Forbidden(_("Responders use the responder screen; the API takes an agency token."))
+        if two_factor.unverified_api_session(request):
+            # A password alone is not a supervisor's or an administrator's login (ess.two_factor).
+            raise Forbidden(_("Finish the two-factor login first."))
         return _admit(request, user)
 
 

@@ -155,7 +155,8 @@ def list_referrals(
     if status:
         rows = rows.filter(status=status)
     if case:
-        rows = rows.filter(incident__reference=case)
+        # No reference holds a NUL, which PostgreSQL cannot even compare (a 500 before): no such case.
+        rows = rows.none() if "\x00" in case else rows.filter(incident__reference=case)
     rows = rows.prefetch_related("tasks").order_by("-created_at", "-pk")[:500]
     return {"referrals": [referral_out(r) for r in rows]}
 

@@ -1,6 +1,6 @@
 """Photograph a running demo (bin/screenshots starts one): python bin/screenshots.py BASE_URL OUT_DIR.
 
-Logs in with the demo accounts (demo/seed.py), in Thai, and writes
+Logs in with the demo accounts (demo/seed.py, password ESS_DEMO_PASSWORD), in Thai, and writes
   console-case-open.png  (1366×768, the operator console with the oldest most urgent case open)
   console-dark.png       (the same in the dark theme)
   dashboard.png          (1366×768, the national supervisor's first screen)
@@ -8,9 +8,13 @@ Logs in with the demo accounts (demo/seed.py), in Thai, and writes
 Map tiles are grey squares: the pictures must not depend on the network.
 """
 
+import base64
+import hashlib
+import hmac
 import io
 import os
 import sys
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -20,6 +24,8 @@ CHROMIUM = "/usr/bin/chromium"
 # bin/screenshots seeds the demo with this password for every account.
 PASSWORD = os.environ.get("ESS_DEMO_PASSWORD", "")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+# The demo accounts' password: bin/screenshots seeds them with ESS_DEMO_PASSWORD.
+PASSWORD = os.environ.get("ESS_DEMO_PASSWORD", "")
 DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
@@ -40,7 +46,19 @@ def session(browser, base: str, username: str, password: str, scheme: str = "lig
     page.fill("input[name=password]", password)
     page.click("main form [type=submit]")
     page.wait_for_load_state()
+    if "/accounts/two-factor/setup/" in page.url:
+        # Supervisors enrol an authenticator at their first login: the code an app would show for the secret.
+        page.fill("input[name=code]", totp(page.text_content("#totp-secret")))
+        page.click("main form [type=submit]")
+        page.wait_for_selector("#recovery-codes")
     return page
+
+
+def totp(secret: str) -> str:
+    key = base64.b32decode(secret.replace(" ", ""))
+    mac = hmac.new(key, int(time.time() // 30).to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return f"{(int.from_bytes(mac[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def console(browser, base: str, out: Path, scheme: str, name: str) -> None:

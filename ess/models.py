@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,3 +42,33 @@ class StaffProfile(models.Model):
 
     def covers_province(self, code: str | None) -> bool:
         return self.is_national or (code or "") in self.province_codes
+
+
+class AccountEvent(models.Model):
+    """The record of what was done to a member of staff's login: an unlock after a lockout, a reset of
+    their two-factor authenticator. Append-only (docs/security.md); written by ess.accounts only."""
+
+    class Kind(models.TextChoices):
+        UNLOCK = "unlock", _("Login unlocked")
+        TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor reset")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The names are kept as they were, so the record outlives a deleted or renamed account.
+    actor_username = models.CharField(_("by (username)"), max_length=150, blank=True)
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_username = models.CharField(_("account (username)"), max_length=150)
+    via = models.CharField(_("through"), max_length=20)
+
+    class Meta:
+        verbose_name = _("account security event")
+        verbose_name_plural = _("account security events")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.target_username} ({self.actor_username or self.via})"

@@ -64,4 +64,8 @@ def session_still_valid(scope) -> bool:
     fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
     if fresh is None:
         return False
+    from ess.two_factor import session_verified  # its second factor still stands (a reset removes it)
+
+    if not session_verified(fresh, store):
+        return False
     return constant_time_compare(store.get(HASH_SESSION_KEY, ""), fresh.get_session_auth_hash())

@@ -4,6 +4,7 @@ See README.md for the table of variables. Helpers in ess.env raise ImproperlyCon
 variable when a value is wrong, so a bad deployment fails at start.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -72,6 +73,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "leaflet",
     "template_partials",
+    # Login lockout per account (django-axes) and TOTP two-factor with recovery codes (django-otp).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ess",
     "incidents",
     "dispatch",
@@ -99,15 +105,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed a second factor (ess.two_factor).
+    "django_otp.middleware.OTPMiddleware",
     # Logs out a session idle for SESSION_IDLE_TIMEOUT_MINUTES; no-store on every signed-in page.
     "ess.middleware.IdleTimeoutMiddleware",
     "ess.middleware.NoStoreMiddleware",
     # Everything needs a login unless the view says @login_not_required (webhook, login, health).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "ess.roles.StaffOnlyMiddleware",
+    # Supervisors and administrators (and anyone who enrolled) pass the second factor before any page.
+    "ess.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a refused login of a locked account into the login page with the lockout message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if ESS_DEMO:
@@ -207,6 +219,40 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The lockout backend first: it refuses a locked account before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Login lockout (django-axes, docs/security.md): the *account* is locked, never the address — a whole call
+# centre logs in from one office IP, so an attack on one account must not lock its colleagues out.
+# LOGIN_FAILURE_LIMIT wrong passwords in a row lock the username for LOGIN_LOCKOUT_MINUTES (0: until a
+# supervisor or administrator unlocks it); each wrong try while locked starts the cool-off again, and
+# a successful login clears the count.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for the address in the lockout parameters: deliberately not (above). Locking by username
+# alone is not bypassed by rotating user agents or cookies: the username is the lock.
+SILENCED_SYSTEM_CHECKS.append("axes.W006")
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+if AXES_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured("The environment variable LOGIN_FAILURE_LIMIT must be at least 1.")
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES) if LOGIN_LOCKOUT_MINUTES > 0 else None
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_CALLABLE = "ess.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Two-factor (django-otp, ess.two_factor): the roles that must enrol a TOTP authenticator and pass it at
+# every login before any staff page (anyone else may enrol from their security page, and then must pass
+# it too). Bearer-token API calls are not affected.
+TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", ["supervisor", "admin"])
+for _role in TWO_FACTOR_REQUIRED_ROLES:
+    if _role not in ("operator", "supervisor", "responder", "admin"):
+        raise ImproperlyConfigured(
+            f"TWO_FACTOR_REQUIRED_ROLES names an unknown role {_role!r}; use operator, supervisor, responder, admin."
+        )
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "ESS Console")
+# Wrong codes slow the next try down (1 s, 2 s, 4 s …) per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -315,7 +361,8 @@ LOGGING = {
     "filters": {"redact": {"()": "privacy.logs.RedactingFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every failed login at INFO, username included; its warnings (a lockout) are enough.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Supervisor dashboard (dashboard.stats) --------------------------------------------------------

@@ -57,6 +57,10 @@ def test_database_url() -> str:
     raise RuntimeError(f"No live server support for {db['ENGINE']}")
 
 
+# A helper, not a test: pytest would collect it wherever it is imported.
+test_database_url.__test__ = False
+
+
 @dataclass
 class LiveServer:
     process: subprocess.Popen
@@ -246,6 +250,26 @@ def page(browser, daphne_server):
     page.context.close()
 
 
+def pass_second_factor(page, user) -> None:
+    """After the password, as a supervisor or administrator would: enrol an authenticator from the secret
+    on the set-up page (and go on past the recovery codes), or enter the current code of the one they have."""
+    from urllib.parse import urlsplit
+
+    from tests.two_factor import authenticator, code_for, code_from_secret
+
+    path = urlsplit(page.url).path
+    if path == "/accounts/two-factor/setup/":
+        page.fill("input[name=code]", code_from_secret(page.text_content("#totp-secret")))
+        page.click("main form:has(input[name=code]) [type=submit]")
+        page.wait_for_selector("#recovery-codes")
+        page.click("main a.button.primary")
+        page.wait_for_load_state()
+    elif path == "/accounts/two-factor/":
+        page.fill("input[name=code]", code_for(authenticator(user)))
+        page.click("main form:has(input[name=code]) [type=submit]")
+        page.wait_for_load_state()
+
+
 def login(page, user, password: str | None = None, language: str | None = None) -> None:
     """Log `user` in: through the login form when a password is given, else by a session cookie.
     `language` ("en", "th") sets the language switch's cookie (the console is Thai unless switched)."""
@@ -258,6 +282,7 @@ def login(page, user, password: str | None = None, language: str | None = None) 
         page.fill("input[name=password]", password)
         page.click("main form:has(input[name=password]) [type=submit]")
         page.wait_for_load_state()
+        pass_second_factor(page, user)
         return
     from django.test import Client
 

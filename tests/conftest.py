@@ -15,9 +15,13 @@ from dispatch.models import Agency, AgencyArea, AgencyKind
 from dispatch.routing import ensure_default_rules
 from dispatch.staff import ensure_staff
 from ess.models import Role
+from tests.two_factor import verify_test_logins
 
 # Live daphne server, Playwright browser and login helper, shared by every app's browser tests.
 pytest_plugins = ["tests.browser", "tests.line"]
+
+# Supervisors' and administrators' test-client logins come with a verified second factor (tests/two_factor.py).
+verify_test_logins()
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"

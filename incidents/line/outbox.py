@@ -325,15 +325,18 @@ def resend(message_pk: int, actor, *, now: dt.datetime | None = None) -> Message
     """An operator decided a message whose delivery is uncertain must go out again: it is pushed anew
     (a new retry key: LINE cannot tell it from the first, so the reporter may see it twice)."""
     now = now or timezone.now()
+    if role_of(actor) not in CONSOLE_ROLES:
+        raise NotAllowed(_("Your role does not allow working on cases."))
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message_pk, direction=OUT).first()
-        if message is None or message.delivery != Message.Delivery.UNCERTAIN:
-            raise ActionRefused(_("Only a message whose delivery is uncertain can be resent."))
-        if role_of(actor) not in CONSOLE_ROLES:
-            raise NotAllowed(_("Your role does not allow working on cases."))
         scope = province_scope(actor)
-        if scope is not None and (message.incident is None or message.incident.province_code not in scope):
-            raise NotAllowed(_("This message belongs to a case outside the provinces you cover."))
+        outside = scope is not None and (
+            message is None or message.incident is None or message.incident.province_code not in scope
+        )
+        # One answer whether the message is missing, not uncertain or on a case outside the operator's
+        # provinces: the refusal must not tell an outsider which messages exist or what became of them.
+        if message is None or outside or message.delivery != Message.Delivery.UNCERTAIN:
+            raise ActionRefused(_("No message awaiting a decision to resend was found."))
         message.delivery, message.reply_token, message.reply_deadline = QUEUED, "", None
         message.retry_key, message.attempts, message.next_attempt_at = uuid.uuid4(), 0, now
         message.save(

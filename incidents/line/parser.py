@@ -135,18 +135,24 @@ def read_stored_event(raw, received_ms: int) -> dict | None:
     return event
 
 
+def load_json(body: bytes):
+    """The JSON of a webhook body, however deeply a hostile sender nested it (past MAX_DEPTH it is cut to
+    null, never a RecursionError); BadWebhook when it is not JSON."""
+    text = body.decode("utf-8", "replace")
+    try:
+        try:
+            return _loads(text)
+        except RecursionError:
+            return _loads(_shallow(text))
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise BadWebhook(f"not JSON: {exc}") from exc
+
+
 def parse_body(body: bytes, received_ms: int | None = None) -> list[dict]:
     """The events of a webhook body, each made storable (read_stored_event); BadWebhook only when nothing
     in it can be read — not JSON, no events list, or no event that is an object."""
     received_ms = received_ms if received_ms is not None else int(time.time() * 1000)
-    text = body.decode("utf-8", "replace")
-    try:
-        try:
-            data = _loads(text)
-        except RecursionError:
-            data = _loads(_shallow(text))
-    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
-        raise BadWebhook(f"not JSON: {exc}") from exc
+    data = load_json(body)
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise BadWebhook("no events list")
     events = [read_stored_event(raw, received_ms) for raw in data["events"]]

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 from django.test import Client
 
@@ -26,14 +27,14 @@ def test_it_refuses_a_malformed_or_unknown_authorization_header(client, db, head
 
 
 def test_it_does_not_fall_back_to_the_session_when_the_token_is_wrong(client, operator):
-    client.login(username="op", password=PASSWORD)
+    client.login(request=HttpRequest(), username="op", password=PASSWORD)
     assert client.get("/api/cases").status_code == 200
     assert client.get("/api/cases", HTTP_AUTHORIZATION="Bearer ess_0000_wrong").status_code == 401
 
 
 def test_it_serves_the_console_its_own_session(client, operator):
     case = make_incident()
-    client.login(username="op", password=PASSWORD)
+    client.login(request=HttpRequest(), username="op", password=PASSWORD)
     response = client.get("/api/cases")
     assert response.status_code == 200
     assert [c["reference"] for c in response.json()["items"]] == [case.reference]
@@ -42,7 +43,7 @@ def test_it_serves_the_console_its_own_session(client, operator):
 def test_it_checks_csrf_on_a_session_post(operator):
     case = make_incident()
     browser = Client(enforce_csrf_checks=True)
-    browser.login(username="op", password=PASSWORD)
+    browser.login(request=HttpRequest(), username="op", password=PASSWORD)
     url = f"/api/cases/{case.reference}/triage"
     refused = browser.post(url, {"category": "threat"}, content_type="application/json")
     assert refused.status_code == 403
@@ -69,7 +70,7 @@ def test_it_needs_no_csrf_with_a_token(tokens):
 
 def test_it_refuses_a_logged_in_account_without_a_staff_role(client, db):
     get_user_model().objects.create_user("stranger", password=PASSWORD)
-    client.login(username="stranger", password=PASSWORD)
+    client.login(request=HttpRequest(), username="stranger", password=PASSWORD)
     response = client.get("/api/cases")
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -124,7 +125,7 @@ def test_it_shows_the_docs_to_staff_only(client, operator):
     response = client.get("/api/docs")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
-    client.login(username="op", password=PASSWORD)
+    client.login(request=HttpRequest(), username="op", password=PASSWORD)
     page = client.get("/api/docs")
     assert page.status_code == 200
     assert "swagger-ui-bundle.js" in page.content.decode()

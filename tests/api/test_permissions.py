@@ -5,6 +5,7 @@ Two cases: one in Bangkok assigned to the Bangkok police, one in Chiang Mai assi
 """
 
 import pytest
+from django.http import HttpRequest
 
 from dispatch.models import Assignment, Responder
 from dispatch.scoping import visible_incidents
@@ -160,7 +161,7 @@ def test_a_token_sees_what_the_same_member_of_staff_sees_in_the_console(
     staff = request.getfixturevalue(user)
     console_view = set(visible_incidents(staff).values_list("reference", flat=True))
     via_token = {c["reference"] for c in client.get("/api/cases", **bearer(tokens[token].secret)).json()["items"]}
-    client.login(username=password_user, password=PASSWORD)
+    client.login(request=HttpRequest(), username=password_user, password=PASSWORD)
     if token == "resp_bkk":
         # A responder's session does not use the API at all (docs/security.md); their agency's token does.
         assert client.get("/api/cases").status_code == 403

@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 
 from api.models import ApiToken
 from api.tokens import find_token, issue_token, revoke_token
@@ -71,7 +72,7 @@ def test_it_refuses_a_revoked_token_at_once(client, db):
 
 
 def test_it_shows_the_secret_once_when_an_administrator_creates_a_token(client, admin_user, agencies):
-    client.login(username="boss", password=PASSWORD)
+    client.login(request=HttpRequest(), username="boss", password=PASSWORD)
     response = client.post(
         "/admin/api/apitoken/add/",
         {
@@ -95,7 +96,7 @@ def test_it_shows_the_secret_once_when_an_administrator_creates_a_token(client, 
 
 
 def test_it_refuses_in_the_admin_a_responder_token_without_an_agency(client, admin_user, agencies):
-    client.login(username="boss", password=PASSWORD)
+    client.login(request=HttpRequest(), username="boss", password=PASSWORD)
     response = client.post("/admin/api/apitoken/add/", {"name": "x", "role": "responder", "province_codes": "[]"})
     assert response.status_code == 200
     assert "agency" in response.content.decode()
@@ -105,7 +106,7 @@ def test_it_refuses_in_the_admin_a_responder_token_without_an_agency(client, adm
 
 def test_it_revokes_tokens_from_the_admin(client, admin_user, db):
     issued = issue_token("to revoke", role=Role.OPERATOR)
-    client.login(username="boss", password=PASSWORD)
+    client.login(request=HttpRequest(), username="boss", password=PASSWORD)
     client.post("/admin/api/apitoken/", {"action": "revoke", "_selected_action": [issued.token.pk]})
     issued.token.refresh_from_db()
     assert issued.token.revoked_at is not None
@@ -114,7 +115,7 @@ def test_it_revokes_tokens_from_the_admin(client, admin_user, db):
 
 def test_it_applies_a_changed_reach_to_the_service_account(client, admin_user, db):
     issued = issue_token("moving", role=Role.SUPERVISOR, provinces=["10"])
-    client.login(username="boss", password=PASSWORD)
+    client.login(request=HttpRequest(), username="boss", password=PASSWORD)
     response = client.post(
         f"/admin/api/apitoken/{issued.token.pk}/change/",
         {

@@ -1,4 +1,5 @@
 import pytest
+from django.http import HttpRequest
 
 from dispatch.assignments import Pick, do_assign
 from dispatch.models import Agency, AgencyArea, AgencyKind, Assignment, AssignmentStatus, Responder
@@ -13,7 +14,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def console(client, operator):
-    client.login(username="op", password=PASSWORD)
+    client.login(request=HttpRequest(), username="op", password=PASSWORD)
     return client
 
 
@@ -97,14 +98,14 @@ def test_it_records_an_acknowledgement_taken_by_phone(console, agencies, operato
 def test_it_hides_other_provinces_cases_from_a_provincial_supervisor(client, supervisor_cm, agencies, operator):
     incident = make_incident()
     [a] = do_assign(incident, [Pick(agencies["bkk"])], actor=operator)
-    client.login(username="sup_cm", password=PASSWORD)
+    client.login(request=HttpRequest(), username="sup_cm", password=PASSWORD)
     assert client.get(f"/console/cases/{incident.pk}/dispatch/").status_code == 404
     assert client.post(f"/console/assignments/{a.pk}/cancel/", {"reason": "x"}).status_code == 404
     assert Assignment.objects.get(pk=a.pk).status == A.PENDING
 
 
 def test_it_refuses_responders(client, responder_bkk, agencies):
-    client.login(username="resp_bkk", password=PASSWORD)
+    client.login(request=HttpRequest(), username="resp_bkk", password=PASSWORD)
     incident = make_incident()
     response = client.post(f"/console/cases/{incident.pk}/dispatch/assign/", {"agency": [agencies["bkk"].pk]})
     assert response.status_code == 403

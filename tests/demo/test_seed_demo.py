@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from dispatch.models import Agency, AgencyKind
 from ess.models import Role
@@ -25,8 +26,10 @@ def test_it_creates_agencies_accounts_and_cases_in_every_status(db):
         assert role in output
     # The printed passwords work.
     passwords = printed_passwords(output)
-    assert authenticate(username="operator", password=passwords["operator"]) is not None
-    assert authenticate(username="supervisor_cm", password=passwords["supervisor_cm"]).staff.province_codes == ["50"]
+    assert authenticate(HttpRequest(), username="operator", password=passwords["operator"]) is not None
+    assert authenticate(
+        HttpRequest(), username="supervisor_cm", password=passwords["supervisor_cm"]
+    ).staff.province_codes == ["50"]
     # Demo cases carry Thai descriptions and a timeline like real ones.
     assert Incident.objects.filter(description__contains="ผู้").exists()
     assert IncidentEvent.objects.filter(kind="created").count() == Incident.objects.count()
@@ -42,11 +45,11 @@ def test_demo_passwords_are_random_and_printed_only_once(db):
     assert len(set(first.values())) == len(first) and all(len(p) >= 16 for p in first.values())
     # The old fixed passwords are gone for good.
     for guess in ("ess-demo-operator", "ess-demo-admin", "ess-demo-supervisor", "ess-demo-responder"):
-        assert authenticate(username="admin", password=guess) is None
-        assert authenticate(username="operator", password=guess) is None
+        assert authenticate(HttpRequest(), username="admin", password=guess) is None
+        assert authenticate(HttpRequest(), username="operator", password=guess) is None
     again = printed_passwords(seed())
     assert set(again.values()) == {"(unchanged)"}
-    assert authenticate(username="admin", password=first["admin"]) is not None
+    assert authenticate(HttpRequest(), username="admin", password=first["admin"]) is not None
 
 
 def test_it_refuses_outside_debug_and_demo_mode(db, settings):

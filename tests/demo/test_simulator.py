@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.http import HttpRequest
 
 from demo import simulator
 from incidents.line import texts
@@ -11,7 +12,7 @@ from tests.conftest import PASSWORD
 @pytest.fixture
 def staff_client(client, operator, settings):
     settings.ESS_DEMO = True
-    client.login(username=operator.username, password=PASSWORD)
+    client.login(request=HttpRequest(), username=operator.username, password=PASSWORD)
     return client
 
 

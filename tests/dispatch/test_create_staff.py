@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from dispatch.models import Responder
 from ess.models import Role, StaffProfile
@@ -8,7 +9,7 @@ from ess.models import Role, StaffProfile
 
 def test_it_creates_an_operator_who_can_log_in(db):
     call_command("create_staff", "somsri", "--role", "operator", "--password", "kaeng-som-pla-2569", "--national")
-    user = authenticate(username="somsri", password="kaeng-som-pla-2569")
+    user = authenticate(HttpRequest(), username="somsri", password="kaeng-som-pla-2569")
     assert user is not None
     assert user.staff.role == Role.OPERATOR
     assert user.staff.is_national
@@ -41,7 +42,7 @@ def test_it_attaches_a_responder_to_an_agency(agencies):
 
 def test_it_makes_an_admin_able_to_use_django_admin(db):
     call_command("create_staff", "root", "--role", "admin", "--password", "kaeng-som-pla-2569")
-    user = authenticate(username="root", password="kaeng-som-pla-2569")
+    user = authenticate(HttpRequest(), username="root", password="kaeng-som-pla-2569")
     assert user.is_staff and user.is_superuser
 
 
@@ -51,8 +52,8 @@ def test_it_updates_an_existing_account_instead_of_duplicating_it(db):
         "create_staff", "somsri", "--role", "supervisor", "--password", "new-kaeng-som-2569", "--province", "10"
     )
     assert StaffProfile.objects.filter(user__username="somsri").count() == 1
-    assert authenticate(username="somsri", password="new-kaeng-som-2569").staff.role == Role.SUPERVISOR
-    assert authenticate(username="somsri", password="old-kaeng-som-2569") is None
+    assert authenticate(HttpRequest(), username="somsri", password="new-kaeng-som-2569").staff.role == Role.SUPERVISOR
+    assert authenticate(HttpRequest(), username="somsri", password="old-kaeng-som-2569") is None
 
 
 @pytest.mark.parametrize(

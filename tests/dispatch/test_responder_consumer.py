@@ -1,6 +1,7 @@
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.http import HttpRequest
 from django.test import Client
 
 from dispatch.assignments import Pick, do_acknowledge, do_assign
@@ -14,7 +15,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 def _cookie(username: str) -> bytes:
     client = Client()
-    assert client.login(username=username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 

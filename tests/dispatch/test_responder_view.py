@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -26,13 +27,13 @@ def bkk_case(agencies, operator):
 
 @pytest.fixture
 def phone(client, responder_bkk):
-    client.login(username="resp_bkk", password=PASSWORD)
+    client.login(request=HttpRequest(), username="resp_bkk", password=PASSWORD)
     return client
 
 
 @pytest.fixture
 def outsider(client, responder_cm):
-    client.login(username="resp_cm", password=PASSWORD)
+    client.login(request=HttpRequest(), username="resp_cm", password=PASSWORD)
     return client
 
 
@@ -192,12 +193,12 @@ def test_it_shows_the_reporters_photos_only_to_the_assigned_agency(
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"\xff\xd8\xff\xe0"
 
     client.logout()
-    client.login(username="resp_cm", password=PASSWORD)
+    client.login(request=HttpRequest(), username="resp_cm", password=PASSWORD)
     assert client.get(reverse("responder:photo", args=[photo.pk])).status_code == 404
 
 
 def test_it_refuses_the_responder_view_to_operators(client, operator):
-    client.login(username="op", password=PASSWORD)
+    client.login(request=HttpRequest(), username="op", password=PASSWORD)
     assert client.get("/responder/").status_code == 403
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 
 from tests.conftest import PASSWORD
 
@@ -36,7 +37,7 @@ def test_it_refuses_a_wrong_password(client, operator):
 
 def test_it_refuses_an_account_without_a_staff_role(client, db):
     get_user_model().objects.create_user("stranger", password=PASSWORD)
-    client.login(username="stranger", password=PASSWORD)
+    client.login(request=HttpRequest(), username="stranger", password=PASSWORD)
     assert client.get("/console/").status_code == 403
     assert client.get("/dashboard/").status_code == 403
 

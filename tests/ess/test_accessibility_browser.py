@@ -103,6 +103,14 @@ def test_the_dashboard_and_the_daily_summary(browser, daphne_server, supervisor_
     page.goto("about:blank")
 
 
+def test_the_login_security_pages(browser, daphne_server, supervisor_bkk, operator):
+    page = new_page(browser, daphne_server)
+    login(page, supervisor_bkk)
+    assert each_theme(page, "/accounts/staff/", "table.staff-security") == {"light": [], "dark": []}
+    assert each_theme(page, "/accounts/security/", "#two-factor-state") == {"light": [], "dark": []}
+    assert each_theme(page, "/accounts/two-factor/setup/", "#totp-secret") == {"light": [], "dark": []}
+
+
 def test_the_theme_follows_the_system_and_the_switch_overrides_it(browser, daphne_server, operator):
     page = new_page(browser, daphne_server, color_scheme="dark")
     login(page, operator)

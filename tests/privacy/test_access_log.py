@@ -5,6 +5,7 @@ import csv
 import io
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 
 from api.tokens import issue_token
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def logged_in(user) -> Client:
     client = Client()
-    client.login(username=user.username, password=PASSWORD)
+    client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 

@@ -5,6 +5,7 @@ import io
 import logging
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 
 from dispatch.models import Assignment
@@ -43,7 +44,7 @@ def test_a_whole_intake_to_dispatch_run_logs_nothing_personal(line, log_output, 
     case = line.case_of(USER)
 
     console = Client()
-    console.login(username="op", password=PASSWORD)
+    console.login(request=HttpRequest(), username="op", password=PASSWORD)
     assert console.get("/console/", {"q": NAME}).status_code == 200
     assert console.get("/console/queue/", {"q": PHONE}).status_code == 200
     console.post(f"/console/case/{case.pk}/reporter/")
@@ -55,7 +56,7 @@ def test_a_whole_intake_to_dispatch_run_logs_nothing_personal(line, log_output, 
     line.work()
     assignment = Assignment.objects.get(incident=case)
     phone = Client()
-    phone.login(username="resp_bkk", password=PASSWORD)
+    phone.login(request=HttpRequest(), username="resp_bkk", password=PASSWORD)
     assert phone.post(f"/responder/assignments/{assignment.pk}/acknowledged/").status_code == 302
     logging.getLogger("incidents.line.inbox").warning("LINE said no for %s (call +66 81 234 5678)", USER)
     line.work()

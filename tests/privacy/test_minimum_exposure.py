@@ -6,6 +6,7 @@ import pytest
 from channels.db import database_sync_to_async as sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
+from django.http import HttpRequest
 from django.test import Client
 
 from console import screen
@@ -34,7 +35,7 @@ def test_no_console_view_shows_the_reporters_identity_until_revealed(operator, c
     Reporter.objects.filter(pk=case.reporter_id).update(phone=PHONE)
     secrets = identity(case)
     console = Client()
-    console.login(username="op", password=PASSWORD)
+    console.login(request=HttpRequest(), username="op", password=PASSWORD)
     views = [
         console.get("/console/"),
         console.get("/console/", {"q": case.reference}),
@@ -61,7 +62,7 @@ def test_no_console_view_shows_the_reporters_identity_until_revealed(operator, c
 def test_photo_previews_are_blurred_thumbnails(operator, case_with_photo):
     case, photo = case_with_photo
     console = Client()
-    console.login(username="op", password=PASSWORD)
+    console.login(request=HttpRequest(), username="op", password=PASSWORD)
     html = console.get(f"/console/case/{case.pk}/").content.decode()
     assert f'class="thumb blurred" src="/attachments/{photo.pk}/?thumb=1"' in html
     assert f'src="/attachments/{photo.pk}/"' not in html  # never the full photo as a preview

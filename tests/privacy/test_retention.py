@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
 
@@ -201,12 +202,12 @@ def test_a_prankster_is_recognised_after_anonymisation(line, operator):
 def test_supervisors_place_and_lift_legal_holds_in_their_provinces(supervisor_bkk, supervisor_cm, operator, media):
     case = make_incident()
     page = Client()
-    page.login(username="sup_cm", password=PASSWORD)
+    page.login(request=HttpRequest(), username="sup_cm", password=PASSWORD)
     assert page.post("/privacy/holds/", {"reference": case.reference, "reason": "x"}).status_code == 400
     op = Client()
-    op.login(username="op", password=PASSWORD)
+    op.login(request=HttpRequest(), username="op", password=PASSWORD)
     assert op.post("/privacy/holds/", {"reference": case.reference, "reason": "x"}).status_code == 403
-    page.login(username="sup_bkk", password=PASSWORD)
+    page.login(request=HttpRequest(), username="sup_bkk", password=PASSWORD)
     assert page.post("/privacy/holds/", {"reference": case.reference, "reason": ""}).status_code == 400
     response = page.post("/privacy/holds/", {"reference": case.reference.lower(), "reason": "ตำรวจขอ"})
     assert response.status_code == 200 and case.reference in response.content.decode()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 from django.test import Client
 
 from incidents import actions
@@ -109,7 +110,7 @@ def test_erasure_deletes_the_reporter_and_keeps_the_case_anonymous(
 
 def test_the_admin_exports_and_erases_with_a_reason(reported, admin_user):
     admin = Client()
-    admin.login(username="boss", password=PASSWORD)
+    admin.login(request=HttpRequest(), username="boss", password=PASSWORD)
     url = "/admin/incidents/reporter/"
     response = admin.post(url, {"action": "export_subject", "_selected_action": [reported.reporter_id]})
     assert response["Content-Type"] == "application/zip"

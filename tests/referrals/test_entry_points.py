@@ -183,6 +183,10 @@ def test_the_api_refers_works_and_closes_a_follow_up(client, followup_agencies):
     # The police token does not see it; the owner agency's does.
     assert client.get(f"/api/referrals/{rid}", **bearer(police)).status_code == 404
     assert [r["id"] for r in client.get("/api/referrals", **bearer(owner)).json()["referrals"]] == [rid]
+    by_case = client.get("/api/referrals", {"case": case.reference}, **bearer(owner)).json()["referrals"]
+    assert [r["id"] for r in by_case] == [rid]
+    nul = client.get("/api/referrals", {"case": case.reference[:5] + "\x00"}, **bearer(owner))
+    assert (nul.status_code, nul.json()["referrals"]) == (200, [])  # a 500 on PostgreSQL before
     assert post(client, police, f"referrals/{rid}/tasks/{tid}/done", {"result": "x"}).status_code == 404
     assert post(client, owner, f"referrals/{rid}/tasks/{tid}/done", {"result": " "}).status_code == 422
     done = post(client, owner, f"referrals/{rid}/tasks/{tid}/done", {"result": "เยี่ยมแล้ว"}).json()

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
+from django.http import HttpRequest
 from django.test import Client
 from PIL import Image
 
@@ -72,9 +73,9 @@ def case_with_files(agencies, operator, settings, tmp_path):
 def routes(case, item, tokens):
     """(client, url, extra) for each route that serves the file: console, responder, API."""
     console = Client()
-    console.login(username="op", password=PASSWORD)
+    console.login(request=HttpRequest(), username="op", password=PASSWORD)
     responder = Client()
-    responder.login(username="resp_bkk", password=PASSWORD)
+    responder.login(request=HttpRequest(), username="resp_bkk", password=PASSWORD)
     return [
         (console, f"/attachments/{item.pk}/", {}),
         (console, f"/attachments/{item.pk}/?thumb=1", {}),

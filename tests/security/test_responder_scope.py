@@ -2,6 +2,7 @@
 internal notes or identity events, on every route; responder sessions do not use /api/."""
 
 import pytest
+from django.http import HttpRequest
 
 from dispatch.assignments import Pick, do_assign, do_cancel, do_complete, do_decline
 from dispatch.scoping import visible_events, visible_incidents
@@ -72,7 +73,7 @@ def test_an_ended_assignment_ends_the_view_on_every_route(client, case, responde
         "api list": False,
         "api feed": False,
     }
-    client.login(username="resp_bkk", password=PASSWORD)
+    client.login(request=HttpRequest(), username="resp_bkk", password=PASSWORD)
     page = client.get("/responder/").content.decode()
     # The phone's "done today" lists the agency's own completed work (reference and outcome: at most the
     # outcome of a case it no longer holds); never as an open assignment, never the case's story.
@@ -105,7 +106,7 @@ def test_completing_through_the_api_answers_with_the_outcome_only(client, case, 
 
 def test_responder_sessions_do_not_use_the_api(client, case, responder_bkk):
     case, _ = case
-    client.login(username="resp_bkk", password=PASSWORD)
+    client.login(request=HttpRequest(), username="resp_bkk", password=PASSWORD)
     assert client.get("/api/cases").status_code == 403
     assert client.get(f"/api/cases/{case.reference}").status_code == 403
 

@@ -35,6 +35,25 @@ def test_a_body_for_another_bot_is_refused_when_the_bot_id_is_set(line, settings
     assert LineEvent.objects.count() == 1
 
 
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_a_deeply_nested_signed_body_is_answered_not_crashed_when_the_bot_id_is_set(line, settings, depth):
+    """json.loads recurses: a signed body nested deep enough raised RecursionError (a 500) in the destination
+    check. Now the parser's loader cuts it: our bot's body keeps its events, a body that is all nesting is
+    refused as not ours."""
+    settings.LINE_BOT_USER_ID = "U" + "b" * 32
+    event = line.text(USER, "ช่วยด้วย")
+    event["message"]["nested"] = "NEST"
+    body = json.dumps({"destination": settings.LINE_BOT_USER_ID, "events": [event]})
+    ours = body.replace('"NEST"', "[" * depth + "]" * depth).encode()
+    response = line.post(body=ours)
+    assert response.status_code == 200
+    assert LineEvent.objects.count() == 1
+    assert guard.destination_matches(ours)
+    only_nesting = ("[" * depth + "]" * depth).encode()
+    assert line.post(body=only_nesting).status_code == 403
+    assert not guard.destination_matches(b'{"destination": ' + b"[" * depth + b"]" * depth + b"}")
+
+
 def test_the_destination_is_not_checked_when_no_bot_id_is_set(line, settings):
     settings.LINE_BOT_USER_ID = ""
     assert line.post(body=with_destination(line, "U" + "c" * 32)).status_code == 200

@@ -24,3 +24,9 @@ class Command(BaseCommand):
         self.stdout.write("New passwords are shown only now; an existing account keeps its password.")
         for username, password, role in result["accounts"]:
             self.stdout.write(f"  {username:<14} {password:<22} {role}")
+        roles = " and ".join(settings.TWO_FACTOR_REQUIRED_ROLES)
+        if roles:
+            self.stdout.write(
+                f"Accounts of role {roles} set up two-factor at their first login: scan the QR code with an "
+                "authenticator app (or type its secret) and keep the recovery codes shown."
+            )

@@ -1,5 +1,6 @@
 import io
 
+from django.http import HttpRequest
 from django.test import Client
 from PIL import Image
 
@@ -69,7 +70,7 @@ def serve_photo(line, user) -> Client:
     send_photo(line, jpeg())
     client = Client()
     if user is not None:
-        client.login(username=user.username, password=PASSWORD)
+        client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client.get(f"/attachments/{Attachment.objects.get().pk}/")
 
 
@@ -106,7 +107,7 @@ def test_it_serves_a_thumbnail(line, operator):
     line.platform.add_content(message["id"], big.getvalue(), "image/png")
     line.say(line.event("message", USER, message=message))
     client = Client()
-    client.login(username=operator.username, password=PASSWORD)
+    client.login(request=HttpRequest(), username=operator.username, password=PASSWORD)
     response = client.get(f"/attachments/{Attachment.objects.get().pk}/?thumb=1")
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert Image.open(io.BytesIO(response.content)).size == (320, 240)

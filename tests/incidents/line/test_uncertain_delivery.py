@@ -56,11 +56,45 @@ def test_the_operator_may_resend_it_and_it_is_pushed_once(line, client, operator
         outbox.resend(reply.pk, operator)
 
 
-def test_only_console_staff_who_reach_the_case_resend(line, supervisor_cm, responder_bkk):
+NOT_FOUND = "No message awaiting a decision to resend was found."
+
+
+def test_only_console_staff_who_reach_the_case_resend(line, english, supervisor_cm, responder_bkk):
     reply = timed_out_reply(line)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(ActionRefused, match=NOT_FOUND):
         outbox.resend(reply.pk, supervisor_cm)  # Chiang Mai: the case is in Bangkok
     with pytest.raises(NotAllowed):
         outbox.resend(reply.pk, responder_bkk)
     reply.refresh_from_db()
     assert reply.delivery == Message.Delivery.UNCERTAIN
+
+
+def test_outside_the_provinces_and_not_uncertain_get_the_same_not_found(line, english, supervisor_cm, supervisor_bkk):
+    """A refusal must not tell an outsider that a message exists and is awaiting a resend: the same answer
+    for a Bangkok message a Chiang Mai supervisor cannot reach, one that is not uncertain, and no message."""
+    reply = timed_out_reply(line)
+    sent = line.outbound(USER)[0]
+    Message.objects.filter(pk=sent.pk).update(delivery=Message.Delivery.SENT)
+    if sent.pk == reply.pk:
+        reply = line.outbound(USER)[1]
+    answers = []
+    for actor, pk in [(supervisor_cm, reply.pk), (supervisor_bkk, sent.pk), (supervisor_bkk, 10**9)]:
+        with pytest.raises(ActionRefused) as refused:
+            outbox.resend(pk, actor)
+        answers.append((type(refused.value), str(refused.value)))
+    assert answers == [(ActionRefused, NOT_FOUND)] * 3
+
+
+def test_the_console_answers_the_same_not_found_too(line, english, client, supervisor_cm, supervisor_bkk):
+    reply = timed_out_reply(line)
+    pages = []
+    client.force_login(supervisor_cm)
+    pages.append(client.post(f"/line/messages/{reply.pk}/resend/", follow=True))  # outside Chiang Mai
+    reply.refresh_from_db()
+    assert reply.delivery == Message.Delivery.UNCERTAIN
+    Message.objects.filter(pk=reply.pk).update(delivery=Message.Delivery.SENT)
+    client.force_login(supervisor_bkk)
+    pages.append(client.post(f"/line/messages/{reply.pk}/resend/", follow=True))  # not uncertain any more
+    pages.append(client.post("/line/messages/999999999/resend/", follow=True))
+    assert [(p.status_code, [str(m) for m in p.context["messages"]]) for p in pages] == [(200, [NOT_FOUND])] * 3
+    assert reply.text[:30] not in pages[0].content.decode()
