@@ -58,7 +58,7 @@ def operator_sessions(count: int, username: str = "bench_operator") -> list[str]
     from dispatch.staff import ensure_staff
     from ess.models import Role
 
-    user = ensure_staff(username, role=Role.OPERATOR).user
+    user = ensure_staff(username, role=Role.OPERATOR, national=True).user  # sees every province
     cookies = []
     for _ in range(count):
         client = Client()
@@ -269,7 +269,7 @@ def measure_render(runs: int) -> dict[str, list[float]]:
     from ess.models import Role
 
     client = Client()
-    client.force_login(ensure_staff("bench_operator", role=Role.OPERATOR).user)
+    client.force_login(ensure_staff("bench_operator", role=Role.OPERATOR, national=True).user)
     results: dict[str, list[float]] = {}
     for label, url, headers in (
         ("GET /console/ (page)", "/console/", {}),

@@ -314,6 +314,10 @@ LINE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE = env_int("LINE_WEBHOOK_BAD_SIGNATURES_PE
 # the worker). Per-reporter order holds without it (docs/line.md, "Order"); a few hundred ms would trade
 # every report's first moment for an out-of-order delivery LINE rarely makes.
 LINE_INBOX_SETTLE_MS = env_int("LINE_INBOX_SETTLE_MS", 0)
+# On PostgreSQL the webhook stores through one writer thread per web process that keeps its connection and
+# commits the bodies of concurrent requests together (incidents.line.inbox.Writer, docs/benchmarks.md). Off:
+# each request stores on a connection of its own, as on SQLite.
+LINE_WEBHOOK_WRITER = env_bool("LINE_WEBHOOK_WRITER", True)
 
 # --- Maps -----------------------------------------------------------------------------------------
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -128,6 +128,7 @@ def start_daphne(env: dict | None = None, timeout: float = 20, port: int = 0) ->
         "DATABASE_URL": test_database_url(),
         "PYTHONPATH": str(ROOT),
         "PYTHONUNBUFFERED": "1",
+        "LINE_WEBHOOK_WRITER": "1",  # as deployed (tests.settings turns it off in-process)
         **(env or {}),
     }
     process = subprocess.Popen(

@@ -30,3 +30,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 # The live test server (tests.browser) serves static files straight from the source folders too.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The webhook's shared inbox writer (incidents.line.inbox.Writer) stores on a connection of its own, outside
+# the transaction a `db` test runs in: in-process tests store on the test's connection, the live servers
+# (tests.browser.start_daphne, the benchmarks) run it as deployed.
+LINE_WEBHOOK_WRITER = os.environ.get("LINE_WEBHOOK_WRITER", "0") == "1"

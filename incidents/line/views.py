@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,7 +33,9 @@ async def webhook(request: HttpRequest) -> HttpResponse:
 
     Why it answers as it does:
     - LINE counts a webhook not answered within 2 s as failed, so nothing here calls LINE or runs the
-      conversation: one INSERT of the raw events, then 200. Processing after the answer is durable
+      conversation: one INSERT of the raw events, then 200. On PostgreSQL through the process's inbox
+      writer (inbox.Writer: a kept connection, the bodies of concurrent requests in one COMMIT); the
+      answer still waits for the COMMIT that holds this body's events. Processing after the answer is durable
       (the events are rows) and survives a worker crash.
     - The signature is checked over the raw body bytes, first. A missing or wrong signature is 401
       and nothing is stored; LINE does not retry 4xx, and a forger learns nothing.
@@ -74,8 +77,11 @@ async def webhook(request: HttpRequest) -> HttpResponse:
         log.warning("LINE webhook: signed but malformed body: %s", exc)
         return HttpResponse("not a LINE webhook", status=400, content_type="text/plain")
 
-    # Async view: the signature and JSON work runs on the event loop; only the INSERT takes a thread.
-    await sync_to_async(inbox.store)(events, drill=guard.is_drill(body))
+    drill = guard.is_drill(body)
+    if settings.LINE_WEBHOOK_WRITER and connection.vendor == "postgresql":
+        await inbox.writer.store(events, drill=drill)  # one kept connection, concurrent bodies in one COMMIT
+    else:
+        await sync_to_async(inbox.store)(events, drill=drill)
     return HttpResponse("OK", content_type="text/plain")
 
 
