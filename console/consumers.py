@@ -90,6 +90,9 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await database_sync_to_async(presence.mark_online)(user, self.channel_name, "console")
         self.recent = deque(maxlen=1000)  # event ids already pushed on this socket (live and tail overlap)
+        # Every event this user may see up to `checked` has been sent on this socket (live or in a catch-up),
+        # or predates the page; None until the client's first catch-up says where the page stands.
+        self.checked: int | None = None
         await EventTail.ensure_running(self.channel_layer)
         await self.accept()
 
@@ -102,8 +105,13 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
+            await self.rejoin()
             await database_sync_to_async(presence.heartbeat)(self.channel_name)
-            await self.send_json({"type": "pong"})
+            if self.checked is not None:
+                healed = await database_sync_to_async(self._heal)()
+                if healed is not None:
+                    await self.send_json(healed)
+            await self.send_json({"type": "pong", "checked": self.checked})
         elif kind == "catch_up":
             # The session may have ended since the socket opened (logged out in another tab, expired).
             if not await database_sync_to_async(sessions.session_still_valid)(self.scope):
@@ -113,7 +121,21 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
                 after = max(0, int(content.get("after", 0)))
             except (TypeError, ValueError):
                 after = 0
-            await self.send_json(await database_sync_to_async(self._catch_up)(after))
+            answer = await database_sync_to_async(self._catch_up)(after)
+            self.recent.extend(answer["events"])
+            if self.checked is None or not answer["truncated"]:
+                self.checked = answer["last_event_id"]
+            await self.send_json(answer)
+
+    async def rejoin(self) -> None:
+        """Join this socket's groups again (each ping). A Redis restarted empty forgets every membership, and
+        channels_redis drops one after its group_expiry; a socket that stayed open would then hear nothing
+        and never know. group_add is idempotent (one sorted-set write per group)."""
+        for group in self.groups_joined:
+            try:
+                await self.channel_layer.group_add(group, self.channel_name)
+            except Exception:
+                log.exception("console: joining %s again failed", group)
 
     async def session_ended(self, event):
         """Logout, deactivation or a change of role or provinces (ess.sessions): this socket is done."""
@@ -142,6 +164,23 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         else Thai (the browser's Accept-Language is deliberately ignored)."""
         code = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
         return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+    def _heal(self) -> dict | None:
+        """The ping's check: the events this user may see after `checked` that this socket never sent (a
+        live update lost while Redis was down or restarting, or while the socket was out of its groups).
+        One indexed query when nothing is missing; a catch-up from the first missing event otherwise."""
+        events = screen.events_after(self.user, self.checked, limit=1000)
+        recent = set(self.recent)
+        missing = [e.id for e in events if e.id not in recent]
+        if not missing:
+            if events:
+                self.checked = events[-1].id
+            return None
+        answer = self._catch_up(missing[0] - 1)
+        self.recent.extend(answer["events"])
+        self.checked = answer["last_event_id"]
+        log.info("console: %d live updates never reached %s; caught up", len(missing), self.channel_name)
+        return answer
 
     def _catch_up(self, after: int) -> dict:
         """Exactly the events after `after` this user may see, and the current row of each case they touch."""

@@ -44,6 +44,10 @@ class ResponderConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "heartbeat":
+            # Join again: a Redis restarted empty (or channels_redis's group_expiry) drops memberships, and
+            # an open socket would hear nothing more. The page reads its list again with each heartbeat.
+            for group in self.joined:
+                await self.channel_layer.group_add(group, self.channel_name)
             await database_sync_to_async(presence.heartbeat)(self.channel_name)
         elif kind == "position":
             try:

@@ -8,6 +8,7 @@
 
   var OPEN = ["new", "triaged", "dispatched", "acknowledged", "en_route", "on_scene"];
   var lastEventId = parseInt(root.dataset.lastEvent || "0", 10);
+  var confirmedEventId = lastEventId;  // every event up to here reached this page (the server's pong says so)
   var seen = {};  // event ids applied: live pushes, the server's tail and catch-up may overlap or come out of order
   var baseTitle = document.title;
   var queueBody = function () { return document.getElementById("queue-body"); };
@@ -538,10 +539,14 @@
       attempts = 0;
       setConn("online");
       stopPolling();
-      socket.send(JSON.stringify({ type: "catch_up", after: lastEventId }));
+      // From the last point the server confirmed complete, not from the newest event: a live update lost
+      // just before the drop (while a later one arrived) is caught up too; `seen` drops the repeats.
+      socket.send(JSON.stringify({ type: "catch_up", after: Math.min(confirmedEventId, lastEventId) }));
       // We are on the staff strip now (presence is written on connect).
       setTimeout(function () { htmx.trigger(document.body, "staff-refresh"); }, 500);
       clearInterval(pingTimer);
+      // The ping also makes the server join this socket's groups again and send whatever it never sent
+      // (a Redis restart or group expiry would otherwise leave an open console silently deaf).
       pingTimer = setInterval(function () { socket.send(JSON.stringify({ type: "ping" })); }, 30000);
     };
     socket.onmessage = function (e) {
@@ -558,6 +563,8 @@
         lastEventId = Math.max(lastEventId, msg.last_event_id);
         root.dataset.lastEvent = String(lastEventId);
         if (msg.truncated) refreshQueue();
+      } else if (msg.type === "pong" && typeof msg.checked === "number") {
+        confirmedEventId = Math.max(confirmedEventId, msg.checked);
       }
     };
     socket.onclose = function () {

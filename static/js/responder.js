@@ -341,7 +341,12 @@
   }
 
   setInterval(function () {
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "heartbeat" }));
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ type: "heartbeat" }));
+      // The heartbeat re-joins the agency's group on the server; a change announced while this socket was
+      // out of it (a Redis restart) is healed by reading the list again, cheaply, every 30 s.
+      refresh();
+    }
   }, 30000);
 
   const share = document.getElementById("share-position");

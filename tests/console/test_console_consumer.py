@@ -73,7 +73,7 @@ async def test_it_marks_the_operator_online_while_connected(operator):
     assert connected
     assert await sync_to_async(Presence.objects.filter(user=operator, screen="console").count)() == 1
     await communicator.send_json_to({"type": "ping"})
-    assert await communicator.receive_json_from() == {"type": "pong"}
+    assert (await communicator.receive_json_from())["type"] == "pong"
     await communicator.disconnect()
     assert await sync_to_async(Presence.objects.filter(user=operator).count)() == 0
 
@@ -153,6 +153,55 @@ async def test_catch_up_after_reconnect_returns_exactly_the_missed_events_the_us
     await communicator.send_json_to({"type": "catch_up", "after": reply["last_event_id"]})
     again = await communicator.receive_json_from(timeout=2)
     assert again["events"] == [] and again["cases"] == []
+    await communicator.disconnect()
+
+
+async def opened_and_caught_up(user):
+    communicator, connected, _code = await connect(user)
+    assert connected
+    await communicator.send_json_to({"type": "catch_up", "after": await sync_to_async(screen.last_event_id)()})
+    assert (await communicator.receive_json_from(timeout=2))["events"] == []
+    return communicator
+
+
+def forget_every_group() -> None:
+    """What a Redis restarted empty (or channels_redis's group_expiry) does to an open socket."""
+    channel_layers["default"].groups.clear()
+
+
+async def test_an_open_console_dropped_from_its_groups_catches_up_on_its_next_ping(operator):
+    communicator = await opened_and_caught_up(operator)
+    forget_every_group()
+    case = await sync_to_async(make_incident)()
+    assert await communicator.receive_nothing(timeout=0.6)  # deaf: nothing live, not even the tail
+    await communicator.send_json_to({"type": "ping"})
+    healed = await communicator.receive_json_from(timeout=2)
+    created = await sync_to_async(IncidentEvent.objects.get)(incident=case, kind="created")
+    assert healed["type"] == "catch_up" and created.pk in healed["events"]
+    assert [c["incident_id"] for c in healed["cases"]] == [case.pk] and case.reference in healed["cases"][0]["row"]
+    pong = await communicator.receive_json_from(timeout=2)
+    assert pong == {"type": "pong", "checked": healed["last_event_id"]}
+    # And it is back in its groups: the next change arrives live, and the next ping sends nothing twice.
+    second = await sync_to_async(make_incident)()
+    assert (await communicator.receive_json_from(timeout=2))["incident_id"] == second.pk
+    await communicator.send_json_to({"type": "ping"})
+    assert (await communicator.receive_json_from(timeout=2))["type"] == "pong"
+    await communicator.disconnect()
+
+
+async def test_the_pings_catch_up_keeps_to_the_users_provinces(supervisor_cm):
+    communicator = await opened_and_caught_up(supervisor_cm)
+    forget_every_group()
+    await sync_to_async(make_incident)(province_code="10")  # Bangkok: never this supervisor's
+    await communicator.send_json_to({"type": "ping"})
+    assert (await communicator.receive_json_from(timeout=2))["type"] == "pong"
+    cm = await sync_to_async(make_incident)(province_code="50", latitude=18.79, longitude=98.98)
+    await communicator.send_json_to({"type": "ping"})
+    message = await communicator.receive_json_from(timeout=2)
+    if message["type"] == "case":  # the rejoin came first and it arrived live
+        assert message["incident_id"] == cm.pk
+    else:
+        assert [c["incident_id"] for c in message["cases"]] == [cm.pk]
     await communicator.disconnect()
 
 

@@ -68,3 +68,19 @@ async def test_it_marks_the_responder_online_and_stores_a_shared_position(agenci
     assert (r.last_latitude, r.last_longitude) == (13.75, 100.52)
     await socket.disconnect()
     assert not await database_sync_to_async(Presence.objects.filter(user=responder_bkk).exists)()
+
+
+async def test_its_heartbeat_joins_the_agencys_group_again_after_the_layer_forgot_it(agencies, responder_bkk, operator):
+    """A Redis restarted empty (or channels_redis's group_expiry) drops the membership of an open socket."""
+    from channels.layers import channel_layers
+
+    socket, connected = await _connect(await database_sync_to_async(_cookie)("resp_bkk"))
+    assert connected
+    channel_layers["default"].groups.clear()
+    await socket.send_json_to({"type": "heartbeat"})
+    await socket.receive_nothing(timeout=0.3)
+    incident = await database_sync_to_async(make_incident)()
+    await database_sync_to_async(do_assign)(incident, [Pick(agencies["bkk"])], actor=operator)
+    message = await socket.receive_json_from(timeout=3)
+    assert message["type"] == "changed" and message["incident_id"] == incident.pk
+    await socket.disconnect()
