@@ -62,6 +62,36 @@ class EventTail:
                     await layer.group_send(group, message)
 
 
+_RENDERING: dict[tuple, asyncio.Future] = {}
+
+
+async def shared_live_row(incident_id: int, event_id: int, provinces, language: str) -> dict | None:
+    """screen.live_row, once per (change, scope, language) for every socket of this process. Each socket
+    used to take its own trip through the single database thread (database_sync_to_async) even when the row
+    was cached: fifty consoles queued fifty hops per timeline event, a pin's events several times that.
+    Now the cache is read on the loop and the sockets waiting for the same row share one render."""
+    key = screen.live_row_key(incident_id, event_id, provinces, language)
+    found, payload = screen.cached_live_row(key)
+    if found:
+        return payload
+    rendering = _RENDERING.get(key)
+    if rendering is not None and rendering.get_loop() is asyncio.get_running_loop():
+        return await asyncio.shield(rendering)
+    rendering = asyncio.get_running_loop().create_future()
+    _RENDERING[key] = rendering
+    try:
+        payload = await database_sync_to_async(screen.live_row)(incident_id, event_id, provinces, language)
+    except BaseException as error:
+        rendering.set_exception(error)
+        rendering.exception()  # retrieved: only the sockets awaiting it raise
+        raise
+    else:
+        rendering.set_result(payload)
+    finally:
+        _RENDERING.pop(key, None)
+    return payload
+
+
 def groups_for(user) -> list[str]:
     """National staff hear every case (`console`); province-scoped staff only their provinces."""
     scope = province_scope(user)
@@ -146,9 +176,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         if event["event_id"] in self.recent:
             return
         self.recent.append(event["event_id"])
-        payload = await database_sync_to_async(screen.live_row)(
-            event["incident_id"], event["event_id"], self.provinces, self.language
-        )
+        payload = await shared_live_row(event["incident_id"], event["event_id"], self.provinces, self.language)
         if payload is None:
             return
         await self.send_json({"type": "case", "event_id": event["event_id"], "kind": event["kind"], **payload})

@@ -244,10 +244,22 @@ _LIVE_ROWS: "OrderedDict[tuple, dict | None]" = OrderedDict()
 _LIVE_ROWS_SIZE = 256
 
 
+def live_row_key(incident_id: int, event_id: int, scope: list[str] | None, language: str) -> tuple:
+    return (incident_id, event_id, tuple(scope) if scope is not None else None, language)
+
+
+def cached_live_row(key: tuple) -> tuple[bool, dict | None]:
+    """(found, payload) from the shared cache, without the database: safe to call from the event loop."""
+    try:
+        return True, _LIVE_ROWS[key]
+    except KeyError:
+        return False, None
+
+
 def live_row(incident_id: int, event_id: int, scope: list[str] | None, language: str) -> dict | None:
     """The push for one change as seen from `scope` in `language`: {"incident_id", "open", "row"}, or
     None when the case is outside the scope."""
-    key = (incident_id, event_id, tuple(scope) if scope is not None else None, language)
+    key = live_row_key(incident_id, event_id, scope, language)
     if key in _LIVE_ROWS:
         return _LIVE_ROWS[key]
     case = Incident.objects.in_provinces(scope).select_related("reporter", "claimed_by").filter(pk=incident_id).first()
