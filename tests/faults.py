@@ -90,3 +90,26 @@ class Proxy:
         self.stopped.set()
         self.listener.close()
         self.cut()
+
+
+async def forget_every_group() -> None:
+    """What a Redis restarted empty (or channels_redis's group_expiry) does to open sockets: the channel
+    layer forgets every group membership. In memory: its groups cleared. Redis: every key of the layer
+    deleted (groups and queues) through a client of our own, so the layer's pooled connections — one pool
+    per event loop, ess.live's sender loop included — are left as a restart would find them."""
+    from channels.layers import channel_layers
+
+    layer = channel_layers["default"]
+    if hasattr(layer, "groups"):
+        layer.groups.clear()
+        return
+    from django.conf import settings
+    from redis import asyncio as aioredis
+
+    client = aioredis.from_url(settings.REDIS_URL)
+    try:
+        keys = await client.keys(f"{layer.prefix}*")
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()

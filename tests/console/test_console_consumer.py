@@ -17,6 +17,7 @@ from ess.asgi import application
 from incidents import triage
 from incidents.models import IncidentEvent
 from tests.factories import make_incident
+from tests.faults import forget_every_group
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
@@ -162,15 +163,6 @@ async def opened_and_caught_up(user):
     await communicator.send_json_to({"type": "catch_up", "after": await sync_to_async(screen.last_event_id)()})
     assert (await communicator.receive_json_from(timeout=2))["events"] == []
     return communicator
-
-
-async def forget_every_group() -> None:
-    """What a Redis restarted empty (or channels_redis's group_expiry) does to an open socket."""
-    layer = channel_layers["default"]
-    if hasattr(layer, "groups"):  # in memory
-        layer.groups.clear()
-    else:  # Redis: every key of the layer gone (groups and queues), its pooled connections closed
-        await layer.flush()
 
 
 async def test_an_open_console_dropped_from_its_groups_catches_up_on_its_next_ping(operator):

@@ -9,6 +9,7 @@ from dispatch.models import Presence, Responder
 from ess.asgi import application
 from tests.conftest import PASSWORD
 from tests.factories import make_incident
+from tests.faults import forget_every_group
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -72,15 +73,9 @@ async def test_it_marks_the_responder_online_and_stores_a_shared_position(agenci
 
 async def test_its_heartbeat_joins_the_agencys_group_again_after_the_layer_forgot_it(agencies, responder_bkk, operator):
     """A Redis restarted empty (or channels_redis's group_expiry) drops the membership of an open socket."""
-    from channels.layers import channel_layers
-
     socket, connected = await _connect(await database_sync_to_async(_cookie)("resp_bkk"))
     assert connected
-    layer = channel_layers["default"]
-    if hasattr(layer, "groups"):  # in memory
-        layer.groups.clear()
-    else:  # Redis: every key of the layer gone, its pooled connections closed
-        await layer.flush()
+    await forget_every_group()
     await socket.send_json_to({"type": "heartbeat"})
     await socket.receive_nothing(timeout=1.0)  # the heartbeat handled (Redis: reconnecting)
     incident = await database_sync_to_async(make_incident)()
