@@ -617,6 +617,9 @@ def main(argv: list[str] | None = None) -> None:
     hook = sub.add_parser("webhook", help="the throughput figure with the inbox writer off, then on (before/after)")
     hook.add_argument("--seconds", type=float, default=8.0)
     hook.add_argument("--rounds", type=int, default=3)
+    pin = sub.add_parser("pin", help="the pin → consoles row alone, with the worker's lag per event")
+    pin.add_argument("--consoles", type=int, default=50)
+    pin.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args(argv)
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ess_bench")
 
@@ -639,6 +642,37 @@ def main(argv: list[str] | None = None) -> None:
                 print(row.figure, row.measured, flush=True)
         print(table(rows))
         print(f"\nload average during the run: {sampler.summary()}")
+        return
+
+    if args.command == "pin":
+        from bench import stack as stack_mod
+
+        stack_mod.setup_django()
+        stack_mod.migrate()
+        from incidents.line.models import LineEvent
+
+        with LoadSampler() as sampler:
+            stack = stack_mod.start(worker=True)
+            try:
+                set_aside()
+                first = LineEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+                row = pin_to_consoles(stack, Options(consoles=args.consoles, pin_seconds=args.seconds))
+            finally:
+                stack.stop()
+        lags = sorted(
+            (done - received).total_seconds() * 1000
+            for received, done in LineEvent.objects.filter(pk__gt=first, processed_at__isnull=False).values_list(
+                "received_at", "processed_at"
+            )
+        )
+        print(table([row]))
+        if lags:
+            at = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]  # noqa: E731
+            print(
+                f"\nworker lag (processed_at − received_at; processed_at is the start of the worker's round), "
+                f"{len(lags)} events: p50 {at(0.5):.0f} ms, p90 {at(0.9):.0f} ms, max {lags[-1]:.0f} ms"
+            )
+        print(f"load average during the run: {sampler.summary()}")
         return
 
     if args.command == "surge":

@@ -80,20 +80,29 @@ class Listener:
 @dataclass(frozen=True)
 class Job:
     """`run(now)` does what is due and returns how much it did (0: nothing to do). `every()` is the least
-    number of seconds between two runs (0: every round); a callable, so settings are read when it runs."""
+    number of seconds between two runs (0: every round); a callable, so settings are read when it runs.
+    `prepare()`, if any, runs once when a worker starts, before its first round: one-time costs (an import
+    that takes a second) are paid there instead of by the first piece of work, with more queued behind it."""
 
     name: str
     run: Callable
     every: Callable[[], float]
+    prepare: Callable[[], object] | None = None
 
 
 _JOBS: dict[str, Job] = {}
 
 
-def register(name: str, run: Callable, *, every: Callable[[], float] | float = 0.0) -> None:
+def register(
+    name: str,
+    run: Callable,
+    *,
+    every: Callable[[], float] | float = 0.0,
+    prepare: Callable[[], object] | None = None,
+) -> None:
     """Register (or replace: ready() may run twice in tests) the job called `name`."""
     interval = every if callable(every) else (lambda: float(every))
-    _JOBS[name] = Job(name, run, interval)
+    _JOBS[name] = Job(name, run, interval, prepare)
 
 
 def jobs() -> list[Job]:
@@ -113,6 +122,16 @@ class Worker:
         self.clock = clock
         self.last_run: dict[str, float] = {}
         self.stopping = False
+
+    def prepare(self) -> None:
+        """Each job's one-time preparation, before the first round (a failure is logged, never fatal:
+        the job then pays the cost on its first run, as it would have anyway)."""
+        for job in self.jobs:
+            if job.prepare is not None and not self.stopping:
+                try:
+                    job.prepare()
+                except Exception:
+                    log.exception("worker job %s: preparation failed", job.name)
 
     def run_once(self, now=None) -> int:
         done = 0

@@ -12,5 +12,5 @@ class IncidentsConfig(AppConfig):
         from incidents.line import worker as line_worker
 
         # The LINE inbox, reporters' photos and the outbox, in one slice per round (incidents.line.worker).
-        worker.register("line", line_worker.run_once)
+        worker.register("line", line_worker.run_once, prepare=line_worker.prepare)
         metrics.register("incidents", incident_metrics.collect)

@@ -5,7 +5,8 @@ Settings are read at call time, so tests (and the demo) point `LINE_API_BASE_URL
 type, `LineError`, that says whether trying again later may help.
 
 The SDK is imported on first use: `linebot.v3.messaging` takes seconds to import, and the webhook
-(which never calls LINE) must not pay for it at start.
+(which never calls LINE) must not pay for it at start. The worker, which does, imports it when it
+starts (`load_sdk`), not inside its first event.
 """
 
 import logging
@@ -38,6 +39,11 @@ class LineError(Exception):
 class Content:
     data: bytes
     content_type: str
+
+
+def load_sdk() -> None:
+    """Import the SDK now (the worker, at start: see incidents.line.worker.prepare)."""
+    import linebot.v3.messaging  # noqa: F401
 
 
 @lru_cache(maxsize=8)

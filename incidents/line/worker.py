@@ -2,7 +2,14 @@
 
 import datetime as dt
 
-from incidents.line import inbox, media, outbox
+from incidents.line import client, inbox, media, outbox
+
+
+def prepare() -> None:
+    """At the worker's start: import the LINE SDK now. `linebot.v3.messaging` takes about a second to
+    import (more on a busy machine); imported on first use, that second was spent inside the first
+    event's processing, with every report that arrived meanwhile queued behind it."""
+    client.load_sdk()
 
 
 def run_once(now: dt.datetime | None = None) -> int:

@@ -103,3 +103,38 @@ def test_it_exits_within_three_seconds_of_sigterm(tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_the_line_job_imports_the_line_sdk_when_the_worker_starts_not_inside_the_first_event():
+    # A fresh interpreter, as `manage.py worker` starts: the SDK (about a second to import, more on a
+    # busy machine) was imported by the first call to LINE, i.e. inside the first event's processing,
+    # with every report that arrived meanwhile queued behind it (the pin benchmark's worker-lag tail).
+    script = (
+        "import sys, django; django.setup()\n"
+        "from ess import worker\n"
+        "assert 'linebot.v3.messaging' not in sys.modules, 'imported before the worker started'\n"
+        "worker.Worker().prepare()\n"
+        "print('linebot.v3.messaging' in sys.modules)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+
+
+def test_a_failing_preparation_is_logged_and_the_worker_goes_on(caplog):
+    ran = []
+
+    def broken():
+        raise RuntimeError("no SDK")
+
+    runner = worker.Worker(
+        [
+            worker.Job("broken", lambda now: ran.append("broken") or 0, lambda: 0.0, broken),
+            worker.Job("fine", lambda now: ran.append("fine") or 0, lambda: 0.0, lambda: ran.append("prepared")),
+        ]
+    )
+    runner.prepare()
+    runner.run_once()
+    assert ran == ["prepared", "broken", "fine"]
+    assert "preparation failed" in caplog.text

@@ -48,6 +48,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        runner.prepare()
         log.info("worker started: %s", ", ".join(job.name for job in selected))
         if once:
             runner.run_once()
