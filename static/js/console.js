@@ -285,7 +285,10 @@
       insertSorted(tr);
       htmx.process(tr);
       syncMarker(tr);
-      if (!old && c.kind === "created" && !quiet) announce(tr);
+      if (!old && c.kind === "created" && !quiet) announce([tr]);
+      // A catch-up (after connecting or a gap) brings reports that arrived meanwhile, their kinds collapsed
+      // to the latest: a row new to this page that nobody has opened is announced with the batch.
+      else if (!old && quiet && caughtUp) caughtUp.push(tr);
     } else {
       removeMarker(id);
     }
@@ -346,16 +349,22 @@
     markMine();
     updateAlerts();
   }
-  function announce(tr) {
-    tr.classList.add("fresh");
-    var id = tr.id;
-    setTimeout(function () { var row = document.getElementById(id); if (row) row.classList.remove("fresh"); }, 6000);
-    if (tr.classList.contains("unopened")) {
-      var p1 = tr.dataset.priority === "1";
-      tone(p1 ? "p1" : "p2");
-      lastTone[p1 ? "p1" : "p2"] = Date.now();
-    }
+  // New rows are highlighted for a moment; if any is unopened, one tone rings for them all, the highest
+  // priority's (rows that arrive together ring once).
+  function announce(rows) {
+    var unopened = [];
+    rows.forEach(function (tr) {
+      tr.classList.add("fresh");
+      var id = tr.id;
+      setTimeout(function () { var row = document.getElementById(id); if (row) row.classList.remove("fresh"); }, 6000);
+      if (tr.classList.contains("unopened")) unopened.push(tr);
+    });
+    if (!unopened.length) return;
+    var p1 = unopened.some(function (tr) { return tr.dataset.priority === "1"; });
+    tone(p1 ? "p1" : "p2");
+    lastTone[p1 ? "p1" : "p2"] = Date.now();
   }
+  var caughtUp = null;  // while a catch-up is applied: the rows it added to the page
 
   // --- new reports nobody has opened (#15 item 6) -------------------------------------------------------
   // A banner, the page title and the favicon count the unopened reports; a P1 tone repeats until someone
@@ -559,7 +568,11 @@
         applyCase(msg, false);
       } else if (msg.type === "catch_up") {
         msg.events.forEach(function (id) { seen[id] = true; });
+        caughtUp = [];
         msg.cases.forEach(function (c) { applyCase(c, true); });
+        var added = caughtUp.filter(function (tr) { return document.body.contains(tr); });
+        caughtUp = null;
+        if (added.length) announce(added);
         lastEventId = Math.max(lastEventId, msg.last_event_id);
         root.dataset.lastEvent = String(lastEventId);
         if (msg.truncated) refreshQueue();

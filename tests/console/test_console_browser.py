@@ -84,6 +84,9 @@ def test_after_a_lost_connection_it_says_so_reconnects_and_catches_up(page, daph
         # The row came with the catch-up (which alone advances the last event id), not only by polling.
         page.wait_for_function(f"document.getElementById('console').dataset.lastEvent === '{event_id}'", timeout=5000)
         assert page.evaluate("window.__notReloaded") is True
+        # A report that came in while this console was cut off is announced when the catch-up brings it.
+        page.wait_for_function("(window.__essTones || []).length === 1", timeout=3000)
+        assert "fresh" in page.get_attribute(f"#case-{case.pk}", "class")
     finally:
         server.stop()
 

@@ -24,6 +24,12 @@ def test_a_referral_made_at_resolution_goes_overdue_on_the_dashboard_and_is_work
     page.goto(f"/console/?case={case.pk}")
     section = page.wait_for_selector(f"#followup-{case.pk}")
     assert "Refer for follow-up" not in section.inner_text()
+    # Opening the case is itself a timeline event: once the socket is live, its push may refresh the panel
+    # (and replace the checkbox under the click). Wait until the panel shows the case's latest event.
+    page.wait_for_selector("#conn.online", timeout=10000)
+    latest = in_thread(lambda: case.events.order_by("-id").values_list("id", flat=True)[0])
+    page.wait_for_selector(f"#panel .panel-body[data-event='{latest}']")
+    section = page.wait_for_selector(f"#followup-{case.pk}")
     # Who is involved: a child (the flag is written on the case's timeline).
     page.check(f"#followup-{case.pk} input[name=child]")
     page.click(f"#followup-{case.pk} [data-save-flags]")
