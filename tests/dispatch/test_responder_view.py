@@ -222,3 +222,25 @@ def test_it_lists_many_assignments_in_a_fixed_number_of_queries(phone, agencies,
         page = phone.get("/responder/assignments/").content.decode()
     assert page.count("<article") == 5
     assert len(five.captured_queries) == len(one.captured_queries)
+
+
+def _address_of(page: str, incident) -> str:
+    card = page[page.index(f'data-reference="{incident.reference}"') :]
+    return card[card.index('<p class="address">') : card.index("</p>", card.index('<p class="address">'))]
+
+
+def test_the_card_names_the_district_and_province_once(phone, agencies, operator):
+    named = make_incident()
+    district, province = named.district_name, named.province_name
+    assert district and province
+    named.address = f"ซอยสุขุมวิท 39 {district} {province} 10110"
+    named.save(update_fields=["address"])
+    bare = make_incident(address="ซอยจุฬา 12")
+    for incident in (named, bare):
+        do_assign(incident, [Pick(agencies["bkk"])], actor=operator)
+
+    page = phone.get("/responder/").content.decode()
+    assert _address_of(page, named).count(district) == 1
+    assert _address_of(page, named).count(province) == 1
+    # An address that does not name them still gets them, from the case's codes.
+    assert district in _address_of(page, bare) and province in _address_of(page, bare)
