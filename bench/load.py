@@ -80,6 +80,23 @@ def get_request(path: str) -> Callable[[int], tuple]:
     return lambda i: ("GET", path, None, {})
 
 
+async def _timed(http, base: str, request, latencies: list[float], counts: dict) -> None:
+    """Send one (method, path, body, headers) request; record its latency and count a 2xx answer."""
+    import aiohttp
+
+    method, path, body, headers = request
+    t = time.perf_counter()
+    try:
+        async with http.request(method, base + path, data=body, headers=headers) as response:
+            await response.read()
+            status = response.status
+    except aiohttp.ClientError:
+        status = 0
+    latencies.append((time.perf_counter() - t) * 1000)
+    if 200 <= status < 300:
+        counts["ok"] += 1
+
+
 async def _throughput(base: str, make, concurrency: int, seconds: float) -> Result:
     import aiohttp
 
@@ -91,18 +108,9 @@ async def _throughput(base: str, make, concurrency: int, seconds: float) -> Resu
 
         async def client() -> None:
             while time.perf_counter() < deadline:
-                method, path, body, headers = make(counts["n"])
+                request = make(counts["n"])
                 counts["n"] += 1
-                t = time.perf_counter()
-                try:
-                    async with http.request(method, base + path, data=body, headers=headers) as response:
-                        await response.read()
-                        status = response.status
-                except aiohttp.ClientError:
-                    status = 0
-                latencies.append((time.perf_counter() - t) * 1000)
-                if 200 <= status < 300:
-                    counts["ok"] += 1
+                await _timed(http, base, request, latencies, counts)
 
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(concurrency)))
@@ -125,17 +133,7 @@ async def _open_loop(base: str, make, rate: float, seconds: float) -> Result:
 
         async def one(i: int, at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
-            method, path, body, headers = make(i)
-            t = time.perf_counter()
-            try:
-                async with http.request(method, base + path, data=body, headers=headers) as response:
-                    await response.read()
-                    status = response.status
-            except aiohttp.ClientError:
-                status = 0
-            latencies.append((time.perf_counter() - t) * 1000)
-            if 200 <= status < 300:
-                counts["ok"] += 1
+            await _timed(http, base, make(i), latencies, counts)
 
         started = time.perf_counter()
         await asyncio.gather(*(one(i, started + i / rate) for i in range(total)))
