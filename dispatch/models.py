@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ess.models import ChoiceLabels
 from incidents import geo
 from incidents.models import Category, Incident
 
@@ -121,7 +122,7 @@ ACTIVE_ASSIGNMENT_STATUSES = (
 )
 
 
-class Assignment(models.Model):
+class Assignment(ChoiceLabels, models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="assignments")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assignments")
     responder = models.ForeignKey(

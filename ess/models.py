@@ -1,7 +1,27 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
+
+_CHOICE_LABELS: dict = {}
+
+
+class ChoiceLabels:
+    """A model mixin: `get_FOO_display()` from a dict built once per field, not on every call.
+
+    Django rebuilds `dict(make_hashable(field.flatchoices))` each time, and hashing each (value, label)
+    pair translates every lazy label: ≈ 65 µs a call for the categories. The queue renders four such
+    labels a row, 200 rows: half its render time (#16 item 3). The labels stay lazy in the dict, so each
+    call still answers in the active language."""
+
+    def _get_FIELD_display(self, field):
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            labels = _CHOICE_LABELS[field] = {make_hashable(value): label for value, label in field.flatchoices}
+        value = getattr(self, field.attname)
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
 class Role(models.TextChoices):

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ess.models import ChoiceLabels
 from incidents import geo
 
 
@@ -49,7 +50,7 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
-class Reporter(models.Model):
+class Reporter(ChoiceLabels, models.Model):
     """A citizen who reports through LINE. Identity is shown only to roles that need it (docs/design.md §4b)."""
 
     line_user_id = models.CharField(_("LINE user id"), max_length=64, unique=True, null=True, blank=True)
@@ -99,7 +100,7 @@ class IncidentQuerySet(models.QuerySet):
         return self if codes is None else self.filter(province_code__in=codes)
 
 
-class Incident(models.Model):
+class Incident(ChoiceLabels, models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     category = models.CharField(_("category"), max_length=32, choices=Category.choices, default=Category.UNSPECIFIED)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
@@ -227,7 +228,7 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last_number}"
 
 
-class Message(models.Model):
+class Message(ChoiceLabels, models.Model):
     """One message of the conversation with a reporter, either way."""
 
     class Direction(models.TextChoices):
