@@ -24,6 +24,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from ess import startup  # noqa: E402
 from ess.routing import websocket_urlpatterns  # noqa: E402
 from ess.two_factor import TwoFactorGate  # noqa: E402
 
@@ -33,3 +34,5 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(TwoFactorGate(URLRouter(websocket_urlpatterns)))),
     }
 )
+# The URLconf loaded now rather than by the first requests, then the start-up's objects frozen (ess.startup).
+startup.ready_to_serve()

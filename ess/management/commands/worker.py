@@ -10,7 +10,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ess import worker
+from ess import startup, worker
 
 log = logging.getLogger("ess.worker")
 # Seconds between rounds while idle when PostgreSQL wakes the worker (LISTEN/NOTIFY): the safety net for
@@ -49,6 +49,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         runner.prepare()
+        startup.ready_to_serve(urlconf=False)  # the start-up's objects out of the collector's way
         log.info("worker started: %s", ", ".join(job.name for job in selected))
         if once:
             runner.run_once()
