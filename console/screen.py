@@ -5,6 +5,7 @@ the same data through the same templates."""
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Value, When
@@ -55,7 +56,7 @@ STEP_TIMERS = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class StepTimer:
     step: str
     label: str
@@ -225,9 +226,71 @@ def row_context(case: Incident, *, possible_duplicate: bool = False, now=None) -
 
 
 def queue_rows(cases: list[Incident], now=None) -> list[dict]:
+    """Each case's row context (row_context) and its rendered row, "html"."""
     now = now or timezone.now()
     flagged = triage.possible_duplicate_ids(cases)
-    return [row_context(c, possible_duplicate=c.pk in flagged, now=now) for c in cases]
+    rows = [row_context(c, possible_duplicate=c.pk in flagged, now=now) for c in cases]
+    for row in rows:
+        row["html"] = row_html(row)
+    return rows
+
+
+def row_fields(row: dict) -> dict:
+    """Everything the row template reads, as plain values (str, int, bool, datetime, a frozen StepTimer):
+    the template sees nothing else, so these values *are* the row's cache key (row_html)."""
+    case: Incident = row["case"]
+    reporter = case.reporter if case.reporter_id else None
+    holder = case.claimed_by if row["claim_live"] else None
+    return {
+        "pk": case.pk,
+        "version": case.version,
+        "reference": case.reference,
+        "category": case.category,
+        "category_label": case.get_category_display(),
+        "status": case.status,
+        "status_label": case.get_status_display(),
+        "priority": case.priority,
+        "province_code": case.province_code,
+        "province_name": case.province_name,
+        "district_code": case.district_code,
+        "district_name": case.district_name if case.district_code else "",
+        "latitude": case.latitude,
+        "longitude": case.longitude,
+        "received_at": case.received_at,
+        "claim_live": row["claim_live"],
+        "claim_expires_at": case.claim_expires_at if holder else None,
+        "holder_id": case.claimed_by_id if holder else None,
+        "holder_name": (holder.get_full_name() or holder.get_username()) if holder else "",
+        "is_drill": case.is_drill,
+        "outside_thailand": case.outside_thailand,
+        "unreachable": bool(reporter and not reporter.is_reachable),
+        "safe_contact": bool(reporter and reporter.safe_contact_only),
+        "false_reports": reporter.false_report_count if reporter else 0,
+        "unopened": row["unopened"],
+        "overdue": bool(row["overdue"]),
+        "possible_duplicate": row["possible_duplicate"],
+        "timer": row["timer"],
+    }
+
+
+def row_html(row: dict) -> str:
+    """The queue row of `row` (row_context), rendered once per distinct content and language in this
+    process. Rendering 200 rows through the template engine was most of the queue's time (#16 item 3); a
+    queue shown again, or polled, is nearly all rows already rendered, and the live push shares them."""
+    return _rendered_row(
+        tuple(row_fields(row).items()), translation.get_language(), timezone.get_current_timezone_name()
+    )
+
+
+@lru_cache(maxsize=4096)
+def _rendered_row(values: tuple, language: str, zone: str) -> str:
+    # `language` and `zone` are in the key only: they are the active ones, which the template uses.
+    return render_to_string("console/index.html#row", dict(values))
+
+
+def clear_row_cache() -> None:
+    """Forget every rendered row (benchmarks: the first queue after a start)."""
+    _rendered_row.cache_clear()
 
 
 def render_row(case: Incident, scope: list[str] | None) -> str:
@@ -235,7 +298,7 @@ def render_row(case: Incident, scope: list[str] | None) -> str:
     query, among the cases of the viewer's provinces (`scope`, None for national)."""
     among = Incident.objects.in_provinces(scope)
     near = triage.duplicate_suggestions(case, among=among, limit=1) if case.is_open else []
-    return render_to_string("console/index.html#row", row_context(case, possible_duplicate=bool(near)))
+    return row_html(row_context(case, possible_duplicate=bool(near)))
 
 
 # Rendered rows of recent events, shared by every console socket of this process: fifty operators on one
