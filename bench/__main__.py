@@ -108,7 +108,31 @@ def ms(value: float) -> str:
 # --- the figures ----------------------------------------------------------------------------------------
 
 
-def webhook_latency(stack, opts: Options) -> Row:
+def warm_up(stack, count: int = 20) -> dict:
+    """Before the figures: `count` signed webhooks one after another, then wait until the worker has
+    processed them. The figures are the steady state; this says what a (re)start costs — the first
+    webhook's answer after daphne started (ess.asgi loads the URLconf at start for it) — and makes sure
+    the worker is up (its start imports the LINE SDK, a second of CPU on a core the figures share)."""
+    import urllib.request
+
+    from django.conf import settings
+
+    from bench import load
+
+    prefix = f"Uw{uuid.uuid4().hex[:5]}"
+    make = load.webhook_request(settings.LINE_CHANNEL_SECRET, prefix=prefix)
+    times = []
+    for i in range(count):
+        _method, path, body, headers = make(i)
+        t = time.perf_counter()
+        with urllib.request.urlopen(urllib.request.Request(stack.url + path, data=body, headers=headers)) as answer:
+            answer.read()
+        times.append((time.perf_counter() - t) * 1000)
+    left = wait_for_backlog(0, 60)
+    return {"first_ms": times[0], "rest_median_ms": statistics.median(times[1:]), "left": left}
+
+
+def webhook_latency(stack, opts: Options, warm: dict | None = None) -> Row:
     from django.conf import settings
 
     from bench import load
@@ -119,10 +143,11 @@ def webhook_latency(stack, opts: Options) -> Row:
     set_aside(prefix)
     wait_for_backlog(0, 30)
     p99 = result.p(99)
+    start = f"; the first webhook after daphne started: {ms(warm['first_ms'])}" if warm else ""
     return Row(
         "webhook answer p99 at 50 signed req/s",
         "≤ 100 ms",
-        f"{ms(p99)} (p50 {ms(result.p(50))}, {result.ok}/{result.requests} 2xx)",
+        f"{ms(p99)} (p50 {ms(result.p(50))}, {result.ok}/{result.requests} 2xx{start})",
         p99 <= 100 and result.ok == result.requests,
     )
 
@@ -411,8 +436,9 @@ def queue_render(opts: Options) -> Row:
     parts, worst = [], 0.0
     for label, times in results.items():
         p95 = percentile(times, 95)
-        worst = max(worst, p95)
-        parts.append(f"{label.split(' (')[0]} {ms(p95)}")
+        worst = max(worst, p95)  # the goal holds for both: rows cached and every row rendered
+        path, rows = label.split(" (")[0], label.rsplit(", ", 1)[1]
+        parts.append(f"{path} {ms(p95)} ({rows})")
     return Row(
         f"queue render with {total:,} cases (`bench/console.py`)",
         "≤ 150 ms",
@@ -574,8 +600,10 @@ def run_all(opts: Options, out=print) -> tuple[list[Row], str]:
                 f"daphne pid {stack.pid}, worker pid {stack.worker.pid}"
             )
             set_aside()  # an earlier run's leftovers
+            warm = warm_up(stack)
+            out(f"  warm-up: first webhook {ms(warm['first_ms'])}, then {ms(warm['rest_median_ms'])} median")
             steps = [
-                ("webhook p99", lambda: webhook_latency(stack, opts)),
+                ("webhook p99", lambda: webhook_latency(stack, opts, warm)),
                 ("throughput", lambda: throughput(stack, opts)[0]),
                 ("pin → consoles", lambda: pin_to_consoles(stack, opts)),
                 ("command", lambda: command_with_consoles(stack, opts, 3 if opts.quick else 20)),
