@@ -648,8 +648,14 @@ def main(argv: list[str] | None = None) -> None:
     pin = sub.add_parser("pin", help="the pin → consoles row alone, with the worker's lag per event")
     pin.add_argument("--consoles", type=int, default=50)
     pin.add_argument("--seconds", type=float, default=10.0)
+    for one_of in (every, pin):
+        one_of.add_argument(
+            "--line-delay-ms", type=float, default=0.0, help="the fake LINE platform answers this much later"
+        )
     args = parser.parse_args(argv)
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ess_bench")
+    if getattr(args, "line_delay_ms", 0):
+        os.environ["BENCH_LINE_DELAY_MS"] = str(args.line_delay_ms)  # read by bench.fake_line's process
 
     if args.command == "webhook":
         from bench import stack as stack_mod

@@ -4,10 +4,14 @@ load generator) under one GIL, and the worker, which calls LINE one request at a
 Any reply token is accepted (the bench makes them up; the real platform issues one per event).
 
     python -m bench.fake_line        # prints "LISTENING http://127.0.0.1:<port>" and serves until killed
+
+BENCH_LINE_DELAY_MS (default 0): every API answer comes that much later, as the real platform's do over the
+internet (loopback answers in about a millisecond, which hides what the worker waits for LINE).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -54,6 +58,7 @@ def main() -> None:
 
     platform = fake_platform.FakeLine()
     platform._tokens = AnyToken(platform._tokens)
+    platform.delay = float(os.environ.get("BENCH_LINE_DELAY_MS") or 0) / 1000
     running = fake_platform.serve(platform)
     print(f"LISTENING {running.url}", flush=True)
     running.thread.join()
