@@ -141,6 +141,8 @@ class Call:
     headers: dict
     body: dict | None
     status: int
+    started: float = 0.0  # time.time() when the request arrived
+    answered: float = 0.0  # … and when its answer left (after `delay`)
 
 
 @dataclass
@@ -224,13 +226,16 @@ class FakeLine:
             status, payload, content_type = self._simulator(method, path, raw, environ)
             body = None
         else:
+            started = time.time()
             body = _json(raw)
             status, payload, content_type = self._api(method, path, headers, body, raw)
+            call = Call(method, path, headers, body, status, started)
             with self._lock:
-                self.calls.append(Call(method, path, headers, body, status))
+                self.calls.append(call)
             if self.delay:
                 # LINE has acted on the request; only its answer is late (the client may give up first).
                 time.sleep(self.delay)
+            call.answered = time.time()
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
         extra = [("x-line-request-id", uuid.uuid4().hex)]
         start_response(

@@ -318,6 +318,10 @@ LINE_INBOX_SETTLE_MS = env_int("LINE_INBOX_SETTLE_MS", 0)
 # commits the bodies of concurrent requests together (incidents.line.inbox.Writer, docs/benchmarks.md). Off:
 # each request stores on a connection of its own, as on SQLite.
 LINE_WEBHOOK_WRITER = env_bool("LINE_WEBHOOK_WRITER", True)
+# On PostgreSQL a worker process handles up to this many reporters' events (and outbox replies) at once,
+# each in a thread with a connection of its own: what it waits for is LINE (profile, replies: ~100 ms each
+# over the internet), not CPU. 1: one at a time. SQLite: always one at a time (one writer).
+WORKER_THREADS = env_int("WORKER_THREADS", 8)
 
 # --- Maps -----------------------------------------------------------------------------------------
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.db import DataError, InterfaceError, OperationalError, connection, transaction
@@ -310,8 +311,6 @@ def process_event(event: LineEvent, now: dt.datetime | None = None) -> bool:
         LineEvent.objects.filter(pk=event.pk).update(state=LineEvent.State.DONE, processed_at=now)
         return True
     reporter = _reporter_for(event.user_id, event.is_drill)
-    if not event.is_drill:
-        _loading(event, now)
     read = parser.read_event(event.payload)
     # Outside the transaction: on SQLite the transaction holds the database's write lock, which the
     # webhook's INSERT waits for.
@@ -353,6 +352,11 @@ def process_event(event: LineEvent, now: dt.datetime | None = None) -> bool:
             outbox.remember_reply_token(reporter, token, deadline)
         current.state, current.processed_at, current.error = LineEvent.State.DONE, now, ""
         current.save(update_fields=["state", "processed_at", "error"])
+    if not event.is_drill:
+        # After the commit: the new case is on the consoles before the worker waits for LINE (the
+        # animation was a round trip *before* the case existed). The answer waits in the outbox until this
+        # call has returned (outbox.line_key), so the animation never lands after it.
+        _loading(event, now)
     return True
 
 
@@ -389,20 +393,35 @@ def _failed(event: LineEvent, exc: Exception, now: dt.datetime) -> None:
 
 def process_pending(now: dt.datetime | None = None, limit: int = 100) -> int:
     """Process due events, oldest first, each reporter's in timestamp order; returns how many were handled
-    (a failure counts: the reporter's next event may now be due, so the worker should not idle)."""
-    done = 0
-    for event in _due(now or timezone.now(), limit):
-        if _earlier_pending_exists(event):
-            continue
-        try:
-            if process_event(event, now):
-                done += 1
-        except Exception as exc:
-            log.exception("LINE event %s", event.webhook_event_id)
-            _failed(event, exc, now or timezone.now())
-            done += 1
+    (a failure counts: the reporter's next event may now be due, so the worker should not idle).
+
+    In the worker process (ess.worker.Threads) it only starts them and returns how many it started."""
+    events = _due(now or timezone.now(), limit)
+    if not worker.threaded():
+        return sum(_process_one(event, now) for event in events)
+    # On the worker's threads, each event as soon as it is due (`_due` gives each reporter's first pending
+    # one): no report waits for another reporter's calls to LINE. One call at a time per reporter (the key);
+    # one still running is skipped and taken again when it has finished (it wakes the worker).
+    started = 0
+    for event in events:
+        if worker.in_background(
+            outbox.line_key(event.user_id or f"event-{event.pk}"), partial(_process_one, event, now)
+        ):
+            started += 1
+    return started
+
+
+def _process_one(event: LineEvent, now: dt.datetime | None) -> int:
+    if _earlier_pending_exists(event):
+        return 0
+    try:
+        return 1 if process_event(event, now) else 0
+    except Exception as exc:
+        log.exception("LINE event %s", event.webhook_event_id)
+        _failed(event, exc, now or timezone.now())
+        return 1
+    finally:
         if connection.vendor == "sqlite":
             # SQLite has one write lock and its busy handler backs off in steps of up to 100 ms: a worker
             # writing back-to-back would keep the webhook's INSERT waiting. A short gap lets it in.
             time.sleep(SQLITE_PAUSE)
-    return done

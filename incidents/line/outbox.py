@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import random
 import uuid
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
@@ -188,14 +189,25 @@ def release_withheld(
 # --- Sending (the worker) ------------------------------------------------------------------------------
 
 
-def due_batches(now: dt.datetime, limit: int = 50) -> list[uuid.UUID]:
+def due_batches(now: dt.datetime, limit: int = 50) -> dict[str, list[uuid.UUID]]:
+    """The batches due, oldest first, by reporter (their LINE user id, or their row's id without one): each
+    reporter's in the order they must reach them."""
     rows = (
         Message.objects.filter(direction=OUT, delivery=QUEUED, next_attempt_at__lte=now)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .order_by("next_attempt_at", "id")
-        .values_list("retry_key", flat=True)[: limit * MAX_BATCH]
+        .values_list("retry_key", "reporter_id", "reporter__line_user_id")[: limit * MAX_BATCH]
     )
-    return list(dict.fromkeys(rows))[:limit]
+    groups: dict[str, list[uuid.UUID]] = {}
+    for key, reporter_id, user_id in list(dict.fromkeys(rows))[:limit]:
+        groups.setdefault(user_id or f"reporter-{reporter_id}", []).append(key)
+    return groups
+
+
+def line_key(user_id: str) -> tuple:
+    """A worker makes one LINE call at a time per reporter (ess.worker.in_background): their event's
+    processing with its profile lookup and loading animation, then their answers, in order."""
+    return ("line", user_id)
 
 
 def _lease(key: uuid.UUID, now: dt.datetime) -> list[Message]:
@@ -315,14 +327,26 @@ def send_batch(key: uuid.UUID, now: dt.datetime | None = None) -> str:
 def send_due(now: dt.datetime | None = None, limit: int = 50) -> int:
     """Send every batch that is due; returns how many were tried."""
     now = now or timezone.now()
-    keys = due_batches(now, limit)
+    started = 0
+    for user_id, keys in due_batches(now, limit).items():
+        # Reporters side by side on the worker's threads (each waits for LINE); one reporter's batches one
+        # after another, in order. A reporter with a LINE call still in flight waits for the next round.
+        if worker.in_background(line_key(user_id), partial(_send_all, keys, now)):
+            started += len(keys)
+    return started
+
+
+def _send_all(keys: list[uuid.UUID], now: dt.datetime | None) -> None:
     for key in keys:
-        try:
-            send_batch(key, now)
-        except Exception:
-            # A bug in one batch must not stop the others; its lease expires and it is tried again.
-            log.exception("outbox batch %s", key)
-    return len(keys)
+        _send_one(key, now)
+
+
+def _send_one(key: uuid.UUID, now: dt.datetime) -> None:
+    try:
+        send_batch(key, now)
+    except Exception:
+        # A bug in one batch must not stop the others; its lease expires and it is tried again.
+        log.exception("outbox batch %s", key)
 
 
 def send_status_update(incident: Incident, *, sent_by=None) -> Message | None:

@@ -8,6 +8,7 @@ import logging
 import signal
 import threading
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ess import startup, worker
@@ -50,16 +51,21 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         runner.prepare()
         startup.ready_to_serve(urlconf=False)  # the start-up's objects out of the collector's way
+        if not once:
+            worker.start_threads(settings.WORKER_THREADS)  # LINE calls off the round (ess.worker.Threads)
         log.info("worker started: %s", ", ".join(job.name for job in selected))
-        if once:
-            runner.run_once()
-        elif worker.Listener.available():
-            # Woken by the webhook's NOTIFY as soon as it commits; the poll is only a safety net.
-            listener = worker.Listener(stop=lambda: runner.stopping)
-            try:
-                runner.run_forever(max(interval, POLL_WITH_LISTEN), wait=listener.wait)
-            finally:
-                listener.close()
-        else:
-            runner.run_forever(interval, wait=woken.wait)
+        try:
+            if once:
+                runner.run_once()
+            elif worker.Listener.available():
+                # Woken by the webhook's NOTIFY as soon as it commits; the poll is only a safety net.
+                listener = worker.Listener(stop=lambda: runner.stopping)
+                try:
+                    runner.run_forever(max(interval, POLL_WITH_LISTEN), wait=listener.wait)
+                finally:
+                    listener.close()
+            else:
+                runner.run_forever(interval, wait=woken.wait)
+        finally:
+            worker.stop_threads()
         log.info("worker stopped")
