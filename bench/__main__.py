@@ -4,9 +4,11 @@
         .venv/bin/python -m bench all            # a few minutes (the dashboard's 1M cases are filled once)
     .venv/bin/python -m bench all --quick        # seconds: smaller loads, the dashboard skipped
     .venv/bin/python -m bench surge --rate 20 --seconds 30   # the surge replay of docs/capacity.md
+    .venv/bin/python -m bench pin --line-delay-ms 100        # pin → 50 consoles, LINE answering in 100 ms
 
 One daphne process (bench.settings: the project's URLs plus a bare Django endpoint, /bench/bare/), one
-`manage.py worker` process and the fake LINE platform, all on 127.0.0.1. DATABASE_URL must be a scratch
+`manage.py worker` process and the fake LINE platform, all on 127.0.0.1 (`all` also measures the pin figure
+again with the platform answering `--slow-line-ms` late, 100 by default). DATABASE_URL must be a scratch
 database: the run adds cases, reporters and LINE events to it. The dashboard figure runs in a process of its
 own on its own database (bench/dashboard.py, BENCH_DB_NAME, default ess_bench_dashboard, kept and reused).
 The table prints each figure's goal, what was measured, and whether it is met; `uptime`'s load average
@@ -56,6 +58,7 @@ class Options:
     dashboard_cases: int = 1_000_000
     surge_rate: float = 0.0
     surge_seconds: float = 20.0
+    slow_line_ms: float = 100.0  # the pin figure again with LINE this slow (0: skipped)
 
     @classmethod
     def quick_ones(cls) -> Options:
@@ -70,6 +73,7 @@ class Options:
             queue_cases=500,
             dashboard=False,
             surge_seconds=2.0,
+            slow_line_ms=0.0,
         )
 
 
@@ -330,6 +334,31 @@ def pin_to_consoles(stack, opts: Options) -> Row:
         f"CPU during the step: daphne {web_share:.0%}, worker {worker_share:.0%} of a core)",
         p95 <= 300 and p99 <= 1000 and len(samples) == expected,
     )
+
+
+def pin_with_slow_line(opts: Options) -> Row:
+    """The pin → consoles figure again, on a stack whose fake LINE platform answers every call
+    `opts.slow_line_ms` late, as the real one does over the internet (a new reporter's profile, the loading
+    animation and the answer are calls to LINE; on loopback they take a millisecond)."""
+    from bench import stack as stack_mod
+
+    previous = os.environ.get("BENCH_LINE_DELAY_MS")
+    os.environ["BENCH_LINE_DELAY_MS"] = str(opts.slow_line_ms)  # read by bench.fake_line's process
+    try:
+        stack = stack_mod.start(worker=True)
+    finally:
+        if previous is None:
+            os.environ.pop("BENCH_LINE_DELAY_MS")
+        else:
+            os.environ["BENCH_LINE_DELAY_MS"] = previous
+    try:
+        set_aside()
+        warm_up(stack, count=5)
+        row = pin_to_consoles(stack, opts)
+    finally:
+        stack.stop()
+    row.figure += f", LINE answering in {opts.slow_line_ms:g} ms"
+    return row
 
 
 def command_with_consoles(stack, opts: Options, rounds: int = 10) -> Row:
@@ -618,6 +647,10 @@ def run_all(opts: Options, out=print) -> tuple[list[Row], str]:
                 out(f"  {name}: {rows[-1].measured} ({time.perf_counter() - t:.0f} s)")
         finally:
             stack.stop()
+        if opts.slow_line_ms:
+            t = time.perf_counter()
+            rows.append(pin_with_slow_line(opts))
+            out(f"  pin → consoles, slow LINE: {rows[-1].measured} ({time.perf_counter() - t:.0f} s)")
         t = time.perf_counter()
         rows.append(queue_render(opts))
         out(f"  queue render: {rows[-1].measured} ({time.perf_counter() - t:.0f} s)")
@@ -648,10 +681,10 @@ def main(argv: list[str] | None = None) -> None:
     pin = sub.add_parser("pin", help="the pin → consoles row alone, with the worker's lag per event")
     pin.add_argument("--consoles", type=int, default=50)
     pin.add_argument("--seconds", type=float, default=10.0)
-    for one_of in (every, pin):
-        one_of.add_argument(
-            "--line-delay-ms", type=float, default=0.0, help="the fake LINE platform answers this much later"
-        )
+    pin.add_argument("--line-delay-ms", type=float, default=0.0, help="the fake LINE platform answers this much later")
+    every.add_argument(
+        "--slow-line-ms", type=float, default=100.0, help="the pin figure again with LINE this slow (0: skip)"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ess_bench")
     if getattr(args, "line_delay_ms", 0):
@@ -737,6 +770,8 @@ def main(argv: list[str] | None = None) -> None:
         opts.dashboard = False
     opts.dashboard_cases = args.dashboard_cases
     opts.surge_rate = args.surge_rate
+    if not args.quick:
+        opts.slow_line_ms = args.slow_line_ms
     started = time.perf_counter()
     rows, load = run_all(opts)
     print()
