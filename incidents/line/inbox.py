@@ -312,6 +312,18 @@ def process_event(event: LineEvent, now: dt.datetime | None = None) -> bool:
         return True
     reporter = _reporter_for(event.user_id, event.is_drill)
     read = parser.read_event(event.payload)
+    with worker.one_at_a_time():  # the CPU and database part; the LINE calls before and after overlap
+        if not _process_locked(event, reporter, read, now):
+            return False
+    if not event.is_drill:
+        # After the commit: the new case is on the consoles before the worker waits for LINE (the
+        # animation was a round trip *before* the case existed). The answer waits in the outbox until this
+        # call has returned (outbox.line_key), so the animation never lands after it.
+        _loading(event, now)
+    return True
+
+
+def _process_locked(event: LineEvent, reporter: Reporter, read, now: dt.datetime) -> bool:
     # Outside the transaction: on SQLite the transaction holds the database's write lock, which the
     # webhook's INSERT waits for.
     area = geo.resolve(read.latitude, read.longitude, read.address) if read.message_kind == "location" else None
@@ -352,11 +364,6 @@ def process_event(event: LineEvent, now: dt.datetime | None = None) -> bool:
             outbox.remember_reply_token(reporter, token, deadline)
         current.state, current.processed_at, current.error = LineEvent.State.DONE, now, ""
         current.save(update_fields=["state", "processed_at", "error"])
-    if not event.is_drill:
-        # After the commit: the new case is on the consoles before the worker waits for LINE (the
-        # animation was a round trip *before* the case existed). The answer waits in the outbox until this
-        # call has returned (outbox.line_key), so the animation never lands after it.
-        _loading(event, now)
     return True
 
 
