@@ -8,10 +8,12 @@ again later. After MAX_ATTEMPTS the message says "failed" and the case's timelin
 import datetime as dt
 import logging
 import mimetypes
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
+from ess import worker
 from incidents import actions
 from incidents.line import client, outbox
 from incidents.models import Message
@@ -84,11 +86,17 @@ def fetch(message: Message, now: dt.datetime | None = None) -> str:
 
 
 def fetch_pending(now: dt.datetime | None = None) -> int:
-    now = now or timezone.now()
-    items = pending(now)
-    for message in items:
-        try:
-            fetch(message, now)
-        except Exception:
-            log.exception("photo of message %s", message.pk)
-    return len(items)
+    """Start the download of every photo that is due; returns how many were started. On the worker's
+    threads (ess.worker.Threads) each downloads on its own, so a slow photo never holds up a report."""
+    started = 0
+    for message in pending(now or timezone.now()):
+        if worker.in_background(("photo", message.pk), partial(_fetch_one, message, now)):
+            started += 1
+    return started
+
+
+def _fetch_one(message: Message, now: dt.datetime | None) -> None:
+    try:
+        fetch(message, now)
+    except Exception:
+        log.exception("photo of message %s", message.pk)

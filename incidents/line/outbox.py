@@ -325,10 +325,9 @@ def send_batch(key: uuid.UUID, now: dt.datetime | None = None) -> str:
 
 
 def send_due(now: dt.datetime | None = None, limit: int = 50) -> int:
-    """Send every batch that is due; returns how many were tried."""
-    now = now or timezone.now()
+    """Send every batch that is due; returns how many were tried (on the worker's threads: started)."""
     started = 0
-    for user_id, keys in due_batches(now, limit).items():
+    for user_id, keys in due_batches(now or timezone.now(), limit).items():
         # Reporters side by side on the worker's threads (each waits for LINE); one reporter's batches one
         # after another, in order. A reporter with a LINE call still in flight waits for the next round.
         if worker.in_background(line_key(user_id), partial(_send_all, keys, now)):

@@ -7,8 +7,10 @@ import signal
 
 import pytest
 
+from demo import fake_platform as fake
 from incidents.line.models import LineEvent
-from incidents.models import EventKind, Incident, IncidentEvent
+from incidents.models import Attachment, EventKind, Incident, IncidentEvent
+from tests.incidents.line.test_photos import jpeg
 from tests.incidents.line.test_worker import STARTING, start_worker, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -70,3 +72,14 @@ def test_one_reporters_events_are_still_processed_in_their_order(line, threaded_
     wait_for(lambda: LineEvent.objects.filter(user_id=user, state=LineEvent.State.DONE).count() == 3, STARTING)
     done = list(LineEvent.objects.filter(user_id=user).order_by("processed_at", "id"))
     assert [e.timestamp for e in done] == sorted(e.timestamp for e in done)  # LINE's order, not delivery's
+
+
+def test_a_photo_is_downloaded_on_a_thread_and_attached_to_the_case(line, threaded_worker):
+    user = USERS[0]
+    photo = fake.image_message()
+    line.platform.add_content(photo["id"], jpeg(), "image/jpeg", preparing=1)  # one 202 first: tried again
+    assert line.post(line.pin(user)).status_code == 200
+    wait_for(lambda: Incident.objects.filter(reporter__line_user_id=user).exists(), STARTING)
+    assert line.post(line.event("message", user, message=photo)).status_code == 200
+    wait_for(lambda: Attachment.objects.filter(incident__reporter__line_user_id=user).exists(), 30)
+    assert len([c for c in line.platform.calls if photo["id"] in c.path]) == 2
