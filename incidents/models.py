@@ -286,7 +286,16 @@ class Message(ChoiceLabels, models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["delivery", "next_attempt_at"], name="message_outbox_idx")]
+        indexes = [
+            models.Index(fields=["delivery", "next_attempt_at"], name="message_outbox_idx"),
+            # The worker asks every round for the photos still to download (incidents.line.media.pending):
+            # without it, a scan of every message ever received, each round (#16).
+            models.Index(
+                fields=["id"],
+                name="message_photo_pending_idx",
+                condition=models.Q(direction="in", kind="image", payload__content="pending"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()}: {self.get_kind_display()} {self.text[:40]}"
