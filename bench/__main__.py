@@ -342,15 +342,7 @@ def pin_with_slow_line(opts: Options) -> Row:
     animation and the answer are calls to LINE; on loopback they take a millisecond)."""
     from bench import stack as stack_mod
 
-    previous = os.environ.get("BENCH_LINE_DELAY_MS")
-    os.environ["BENCH_LINE_DELAY_MS"] = str(opts.slow_line_ms)  # read by bench.fake_line's process
-    try:
-        stack = stack_mod.start(worker=True)
-    finally:
-        if previous is None:
-            os.environ.pop("BENCH_LINE_DELAY_MS")
-        else:
-            os.environ["BENCH_LINE_DELAY_MS"] = previous
+    stack = stack_mod.start(worker=True, extra_env={"BENCH_LINE_DELAY_MS": str(opts.slow_line_ms)})
     try:
         set_aside()
         warm_up(stack, count=5)

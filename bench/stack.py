@@ -90,14 +90,15 @@ class Stack:
 
 
 def start(worker: bool = True, extra_env: dict | None = None) -> Stack:
-    """daphne + worker + fake LINE platform on the database and Redis of this process's settings."""
+    """daphne + worker + fake LINE platform on the database and Redis of this process's settings; `extra_env`
+    goes to all three (e.g. BENCH_LINE_DELAY_MS for the platform, LINE_WEBHOOK_WRITER for daphne)."""
     from django.conf import settings
     from django.db import connection
 
     from bench import fake_line as platform_process
     from tests.browser import start_daphne, test_database_url
 
-    platform = platform_process.start({**os.environ, "PYTHONPATH": str(ROOT)})
+    platform = platform_process.start({**os.environ, "PYTHONPATH": str(ROOT), **(extra_env or {})})
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": SETTINGS,

@@ -51,7 +51,6 @@ class Threads:
     line, one after another, as before."""
 
     def __init__(self, size: int):
-        self.size = size
         self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="ess-worker")
         self.busy: set = set()
         self.lock = threading.Condition()
